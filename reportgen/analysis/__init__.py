@@ -1,0 +1,1 @@
+"""Analyses: one module per test family, each returning frozen ``*Result`` objects."""

@@ -1,0 +1,319 @@
+"""config.toml -> frozen, validated settings.
+
+Every section is a frozen dataclass. :func:`load_config` reads the file with ``tomllib``,
+rejects unknown keys and wrong types generically (from the dataclass annotations), then
+checks the value ranges. The first problem found raises :class:`ConfigError` with one line
+naming the key and the allowed values; nothing starts on a bad config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from reportgen.errors import ConfigError
+
+SOURCES = ("yfinance", "fred")
+ROLES = (
+    "small_caps",
+    "large_caps",
+    "crypto",
+    "credit_spread",
+    "liquidity_assets",
+    "liquidity_tga",
+    "liquidity_rrp",
+    "volume_proxy",
+    "macro",
+)
+PAGE_SIZES = ("A4", "Letter")
+BREAKOUT_KINDS = ("ath_after_drawdown", "high_52w", "threshold")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportConfig:
+    title: str
+    page_size: Literal["A4", "Letter"] = "A4"
+    output_dir: str = "output"
+
+
+@dataclass(frozen=True, slots=True)
+class DataConfig:
+    cache_dir: str = "cache"
+    sample_start: dt.date = dt.date(2014, 9, 17)
+    stale_after_days: int = 45
+    max_abs_daily_log_return: float = 0.5
+    fetch_retries: int = 3
+    fetch_backoff_seconds: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesConfig:
+    key: str
+    symbol: str
+    source: Literal["yfinance", "fred"]
+    role: str
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisConfig:
+    alpha: float = 0.05
+    seed: int = 20260121
+    bootstrap_reps: int = 1999
+    monthly_lags: tuple[int, ...] = (1, 2, 3)
+    weekly_max_lag: int = 13
+    irf_horizon: int = 6
+    rolling_window_months: int = 48
+    n_jobs: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class BreakoutDefinition:
+    name: str
+    kind: Literal["ath_after_drawdown", "high_52w", "threshold"]
+    drawdown: float | None = None
+    months_below: int | None = None
+    level: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventsConfig:
+    definitions: tuple[BreakoutDefinition, ...]
+    horizons_months: tuple[int, ...] = (1, 2, 3)
+    placebo_draws: int = 10000
+    block_length_days: int = 21
+    round_threshold: float = 2600.0
+    articles_breakout_date: dt.date = dt.date(2026, 1, 8)
+
+
+@dataclass(frozen=True, slots=True)
+class VolatilityConfig:
+    etf_date: dt.date = dt.date(2024, 1, 11)
+    drawdown_thresholds: tuple[float, ...] = (0.20, 0.50)
+
+
+@dataclass(frozen=True, slots=True)
+class SelfCheckConfig:
+    simulations: int = 1000
+    effect_grid: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+@dataclass(frozen=True, slots=True)
+class RulesConfig:
+    alpha: float = 0.05
+    min_effect_monthly_return: float = 0.02
+    min_power: float = 0.80
+    min_events: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    report: ReportConfig
+    data: DataConfig
+    series: tuple[SeriesConfig, ...]
+    analysis: AnalysisConfig
+    events: EventsConfig
+    volatility: VolatilityConfig = field(default_factory=VolatilityConfig)
+    selfcheck: SelfCheckConfig = field(default_factory=SelfCheckConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    path: str = ""
+    sha256: str = ""
+
+    def series_by_role(self, role: str) -> tuple[SeriesConfig, ...]:
+        """Configured series with this role, in file order."""
+        return tuple(s for s in self.series if s.role == role)
+
+    def series_by_key(self, key: str) -> SeriesConfig | None:
+        """The configured series with this key, or None."""
+        return next((s for s in self.series if s.key == key), None)
+
+
+# --------------------------------------------------------------------------- generic parsing
+
+_INTERNAL = {"path", "sha256"}
+
+
+def _type_name(tp) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin is tuple:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+    if tp is dt.date:
+        return "a date (YYYY-MM-DD)"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return {bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
+
+
+def _coerce(value, tp, where: str):
+    """Check ``value`` against annotation ``tp``; return the converted value."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], where)
+    if origin is Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise ConfigError(f"{where} must be one of {allowed}, got {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be {_type_name(tp)}, got {value!r}")
+        item = typing.get_args(tp)[0]
+        return tuple(_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value))
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table, got {value!r}")
+        return _build(tp, value, where)
+    if tp is dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{where} must be a date (YYYY-MM-DD), got {value!r}")
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported annotation {tp!r} at {where}")  # programming error
+
+
+def _build(cls, table: dict, where: str):
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in _INTERNAL}
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise ConfigError(
+            f"unknown key {prefix}{unknown[0]}; allowed keys: {', '.join(sorted(fields))}"
+        )
+    kwargs = {}
+    for name, f in fields.items():
+        key = f"{where}.{name}" if where else name
+        if name in table:
+            kwargs[name] = _coerce(table[name], hints[name], key)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"missing key {key} ({_type_name(hints[name])})")
+    return cls(**kwargs)
+
+
+# --------------------------------------------------------------------------- range checks
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _validate(cfg: Config) -> None:
+    a, r, d, e = cfg.analysis, cfg.rules, cfg.data, cfg.events
+    for where, alpha in (("analysis.alpha", a.alpha), ("rules.alpha", r.alpha)):
+        _check(0 < alpha < 0.5, f"{where} must be in (0, 0.5), got {alpha}")
+    _check(len(a.monthly_lags) > 0, "analysis.monthly_lags must list at least one lag")
+    for lag in a.monthly_lags:
+        _check(1 <= lag <= 12, f"analysis.monthly_lags must be whole months in 1..12, got {lag}")
+    _check(1 <= a.weekly_max_lag <= 26, f"analysis.weekly_max_lag must be in 1..26, got {a.weekly_max_lag}")
+    _check(a.bootstrap_reps >= 99, f"analysis.bootstrap_reps must be >= 99, got {a.bootstrap_reps}")
+    _check(a.seed >= 0, f"analysis.seed must be >= 0, got {a.seed}")
+    _check(1 <= a.irf_horizon <= 24, f"analysis.irf_horizon must be in 1..24, got {a.irf_horizon}")
+    _check(
+        12 <= a.rolling_window_months <= 240,
+        f"analysis.rolling_window_months must be in 12..240, got {a.rolling_window_months}",
+    )
+    _check(a.n_jobs >= 1, f"analysis.n_jobs must be >= 1, got {a.n_jobs}")
+    _check(d.sample_start >= dt.date(1900, 1, 1), f"data.sample_start is implausible: {d.sample_start}")
+    _check(d.stale_after_days >= 1, f"data.stale_after_days must be >= 1, got {d.stale_after_days}")
+    _check(
+        d.max_abs_daily_log_return > 0,
+        f"data.max_abs_daily_log_return must be > 0, got {d.max_abs_daily_log_return}",
+    )
+    _check(d.fetch_retries >= 0, f"data.fetch_retries must be >= 0, got {d.fetch_retries}")
+    _check(d.fetch_backoff_seconds >= 0, "data.fetch_backoff_seconds must be >= 0")
+    _check(d.sample_start < dt.date.today(), f"data.sample_start {d.sample_start} is in the future")
+
+    keys = [s.key for s in cfg.series]
+    _check(len(keys) == len(set(keys)), f"series keys must be unique; got {keys}")
+    for s in cfg.series:
+        _check(s.role in ROLES, f"series.{s.key}.role must be one of {ROLES}, got {s.role!r}")
+        _check(s.key.isidentifier(), f"series key must be letters, digits, _ ; got {s.key!r}")
+    _check(
+        len(cfg.series_by_role("small_caps")) == 1,
+        "exactly one series must have role 'small_caps' (the Russell 2000)",
+    )
+
+    _check(len(e.horizons_months) > 0, "events.horizons_months must list at least one horizon")
+    for h in e.horizons_months:
+        _check(1 <= h <= 12, f"events.horizons_months must be in 1..12, got {h}")
+    _check(e.placebo_draws >= 999, f"events.placebo_draws must be >= 999, got {e.placebo_draws}")
+    _check(e.block_length_days >= 1, f"events.block_length_days must be >= 1, got {e.block_length_days}")
+    _check(len(e.definitions) > 0, "events.definitions must list at least one breakout definition")
+    names = [b.name for b in e.definitions]
+    _check(len(names) == len(set(names)), f"events.definitions names must be unique; got {names}")
+    for b in e.definitions:
+        w = f"events.definitions.{b.name}"
+        if b.kind == "ath_after_drawdown":
+            _check(b.drawdown is not None and 0 < b.drawdown < 1, f"{w}.drawdown must be in (0, 1), got {b.drawdown}")
+        elif b.kind == "high_52w":
+            _check(
+                b.months_below is not None and 1 <= b.months_below <= 60,
+                f"{w}.months_below must be in 1..60, got {b.months_below}",
+            )
+        elif b.kind == "threshold":
+            _check(b.level is not None and b.level > 0, f"{w}.level must be > 0, got {b.level}")
+
+    for t in cfg.volatility.drawdown_thresholds:
+        _check(0 < t < 1, f"volatility.drawdown_thresholds must be in (0, 1), got {t}")
+    _check(cfg.selfcheck.simulations >= 100, f"selfcheck.simulations must be >= 100, got {cfg.selfcheck.simulations}")
+    _check(len(cfg.selfcheck.effect_grid) >= 2, "selfcheck.effect_grid must list at least two effect sizes")
+    _check(0 < r.min_power < 1, f"rules.min_power must be in (0, 1), got {r.min_power}")
+    _check(r.min_effect_monthly_return > 0, f"rules.min_effect_monthly_return must be > 0, got {r.min_effect_monthly_return}")
+    _check(r.min_events >= 2, f"rules.min_events must be >= 2, got {r.min_events}")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def parse_config(text: str, path: str = "<string>") -> Config:
+    """Parse and validate config text. Raises :class:`ConfigError` on the first problem."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    cfg = _build(Config, table, "")
+    _validate(cfg)
+    return dataclasses.replace(cfg, path=path, sha256=hashlib.sha256(text.encode()).hexdigest())
+
+
+def load_config(path: str | Path = "config.toml") -> Config:
+    """Read ``path`` and return validated settings."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {p} not found", hint="pass --config PATH or run from the project folder")
+    return parse_config(p.read_text(encoding="utf-8"), str(p))

@@ -1,0 +1,1 @@
+"""Data layer: sources (yfinance, FRED, CSV), cache, validation, alignment, the DataBundle."""

@@ -1,0 +1,20 @@
+"""CSV import in the snapshot schema: ``<SYMBOL>.csv`` with ``date,close[,volume]`` (prices)
+or ``date,value`` (FRED). Index symbols drop the leading caret (``^RUT`` -> ``RUT.csv``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from reportgen.config import SeriesConfig
+
+
+def csv_filename(series: SeriesConfig) -> str:
+    """File name of a series in a snapshot folder."""
+    return series.symbol.lstrip("^") + ".csv"
+
+
+def read_csv_file(path: Path) -> pd.DataFrame:
+    """Read a snapshot CSV as strings; validation (reportgen.data.validate) does the parsing."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)

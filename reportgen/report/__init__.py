@@ -1,0 +1,1 @@
+"""Report stage: figures (SVG), number filters, Jinja rendering, HTML and PDF output."""

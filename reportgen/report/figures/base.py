@@ -1,0 +1,56 @@
+"""Shared figure helpers: an object-oriented matplotlib Figure (never pyplot state) and
+deterministic SVG output (fixed ``svg.hashsalt``, no date metadata)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure  # noqa: E402
+
+PALETTE = {
+    "RUT": "#1f5fa8",
+    "GSPC": "#6b6b6b",
+    "BTC": "#e08a00",
+    "ETH": "#5b4a9e",
+    "SOL": "#2a9d8f",
+    "band": "#9dbbe0",
+    "null": "#b0b0b0",
+    "accent": "#c0392b",
+}
+STYLE = {
+    "font.size": 8.5,
+    "axes.titlesize": 9.5,
+    "axes.labelsize": 8.5,
+    "legend.fontsize": 7.5,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e3e3e3",
+    "grid.linewidth": 0.6,
+    "svg.hashsalt": "reportgen",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+}
+
+
+def new_figure(width_in: float = 6.3, height_in: float = 3.0, nrows: int = 1, ncols: int = 1, **kw):
+    """A Figure with the house style and its axes (6.3 in = A4 text width)."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width_in, height_in), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+def to_svg(fig: Figure) -> str:
+    """Serialise a figure to SVG text; the same figure gives the same bytes."""
+    buf = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "reportgen"})
+    svg = buf.getvalue()
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg

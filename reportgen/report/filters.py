@@ -1,0 +1,90 @@
+"""Number-format filters for Jinja. Analysis never formats numbers; templates use these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+DASH = "–"
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def fmt_num(x, digits: int = 2) -> str:
+    """Fixed decimals with thousands separators; '–' for missing."""
+    if _missing(x):
+        return DASH
+    return f"{x:,.{digits}f}".replace("-", "−")
+
+
+def fmt_int(x) -> str:
+    if _missing(x):
+        return DASH
+    return f"{int(x):,}"
+
+
+def fmt_pct(x, digits: int = 1) -> str:
+    """A fraction as percent: 0.0123 -> '1.2%'."""
+    if _missing(x):
+        return DASH
+    return f"{100 * x:,.{digits}f}%".replace("-", "−")
+
+
+def fmt_signed_pct(x, digits: int = 1) -> str:
+    if _missing(x):
+        return DASH
+    return f"{100 * x:+,.{digits}f}%".replace("-", "−")
+
+
+def fmt_p(p) -> str:
+    """p-values: 3 decimals, '<0.001' below that."""
+    if _missing(p):
+        return DASH
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.3f}"
+
+
+def fmt_stat(x) -> str:
+    """Test statistics: 3 significant-ish decimals."""
+    if _missing(x):
+        return DASH
+    return f"{x:.3f}".replace("-", "−") if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def fmt_ci(pair, digits: int = 2, pct: bool = False) -> str:
+    """An interval (lo, hi) as '[lo, hi]'."""
+    if pair is None or any(_missing(v) for v in pair):
+        return DASH
+    f = (lambda v: fmt_pct(v, digits)) if pct else (lambda v: fmt_num(v, digits))
+    return f"[{f(pair[0])}, {f(pair[1])}]"
+
+
+def fmt_date(d) -> str:
+    if d is None:
+        return DASH
+    if isinstance(d, str):
+        return d
+    return d.isoformat() if isinstance(d, (dt.date, dt.datetime)) else str(d)
+
+
+def fmt_df(df) -> str:
+    """Degrees of freedom tuple -> '2, 140'."""
+    if not df:
+        return DASH
+    return ", ".join(f"{v:g}" for v in df)
+
+
+FILTERS = {
+    "fmt_num": fmt_num,
+    "fmt_int": fmt_int,
+    "fmt_pct": fmt_pct,
+    "fmt_signed_pct": fmt_signed_pct,
+    "fmt_p": fmt_p,
+    "fmt_stat": fmt_stat,
+    "fmt_ci": fmt_ci,
+    "fmt_date": fmt_date,
+    "fmt_df": fmt_df,
+}
