@@ -1,0 +1,145 @@
+"""Command line: a thin layer over the library. Library errors -> one clean message, a hint
+and a documented exit code; no traceback for anything the user can fix.
+
+Exit codes: 0 ok · 1 other reportgen error · 2 bad config or usage · 3 invalid data ·
+4 live source failed (fetch) · 5 no cached data · 6 report could not be built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from reportgen.config import Config, load_config
+from reportgen.errors import ReportgenError, SourceError
+
+console = Console(stderr=True, highlight=False)
+
+
+def _fail(exc: ReportgenError) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    if exc.hint:
+        console.print(f"[dim]hint:[/] {exc.hint}")
+    sys.exit(exc.exit_code)
+
+
+def clean_errors(func):
+    """Turn ReportgenError (and Ctrl-C) into a message and an exit code."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ReportgenError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted; nothing was written[/]")
+            sys.exit(130)
+
+    return wrapper
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+@click.group(help="Test the 'Russell 2000 breakouts lead crypto' claims and write the research report.")
+@click.option("--config", "config_path", default="config.toml", show_default=True, type=click.Path(dir_okay=False),
+              help="Configuration file.")
+@click.pass_context
+def main(ctx: click.Context, config_path: str) -> None:
+    ctx.obj = {"config_path": config_path}
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.obj["config_path"])
+
+
+@main.command(help="Refresh the cache from the live sources (yfinance, FRED). Failed series keep their cached copy.")
+@click.pass_context
+@clean_errors
+def fetch(ctx: click.Context) -> None:
+    from rich.progress import Progress
+
+    from reportgen.data.store import default_fetcher, fetch_all
+
+    cfg = _config(ctx)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("fetching", total=len(cfg.series))
+
+        def step(series, outcome):
+            progress.update(task, advance=1, description=f"{series.key}")
+            mark = "[green]ok[/]" if outcome.ok else "[red]failed[/]"
+            progress.console.print(f"{series.key:<8} {mark}  {outcome.message}")
+
+        outcomes = fetch_all(cfg, now, default_fetcher(cfg, now.date()), on_series=step)
+    failed = [o for o in outcomes if not o.ok]
+    if failed and len(failed) == len(outcomes):
+        raise SourceError(
+            f"every live source failed (first: {failed[0].message}); the cache is unchanged",
+            hint="check the network, or run `reportgen import ../shared/data/market` and `reportgen build --offline`",
+        )
+    if failed:
+        console.print(f"[yellow]{len(failed)} of {len(outcomes)} series failed; their cached copies are kept[/]")
+
+
+@main.command(name="import", help="Validate a folder of CSVs (snapshot schema) and load it into the cache.")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.pass_context
+@clean_errors
+def import_(ctx: click.Context, folder: str) -> None:
+    from reportgen.data.store import cache_dir, import_folder
+
+    cfg = _config(ctx)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    outcomes = import_folder(cfg, Path(folder), now)
+    for o in outcomes:
+        mark = "[green]imported[/]" if o.ok else "[yellow]skipped[/]"
+        console.print(f"{o.key:<8} {mark}  {o.message}")
+    console.print(f"cache: {cache_dir(cfg)}")
+
+
+@main.command(help="Run every analysis and write output/<YYYY-MM>/report.pdf, report.html and results.json.")
+@click.option("--as-of", "as_of", callback=_date, default=None, metavar="YYYY-MM-DD",
+              help="Truncate all data at this date: the report as it would have been written then.")
+@click.option("--offline", is_flag=True, help="Do not try a live refresh; use the cache as it is.")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (HTML and results.json only).")
+@click.pass_context
+@clean_errors
+def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool) -> None:
+    import time
+
+    from reportgen.pipeline import build as run_build
+
+    cfg = _config(ctx)
+    today = dt.date.today()
+    if as_of is not None and as_of > today:
+        raise ReportgenError(f"--as-of {as_of} is in the future", hint="choose a date up to today")
+    started = time.perf_counter()
+    with console.status("building") as status:
+        outcome = run_build(cfg, today=today, as_of=as_of, offline=offline, pdf=not no_pdf,
+                            progress=lambda msg: status.update(msg))
+    for f in outcome.refresh_failures:
+        console.print(f"[yellow]live refresh failed[/] {f.key}: {f.message}")
+    if outcome.refresh_failures:
+        console.print("[yellow]using cached data; the report says so on its cover[/]")
+    for v in outcome.verdicts:
+        console.print(f"{v.claim.id:<4} {v.verdict.value:<22} {v.claim.title}")
+    for path in outcome.files:
+        console.print(f"wrote {path}")
+    console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

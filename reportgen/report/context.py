@@ -1,0 +1,113 @@
+"""Report structure: result objects -> the results.json document and the template context.
+
+No statistics here: this module gathers result objects, figure SVGs and provenance into
+the two structures the renderer and the JSON writer need.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+
+from reportgen import __version__
+from reportgen.analysis.common import NotTestable
+from reportgen.config import Config
+from reportgen.data.align import __doc__ as ALIGNMENT_RULES
+from reportgen.data.bundle import DataBundle
+from reportgen.report.changes import Change, compare_with_previous
+from reportgen.serialize import to_jsonable
+from reportgen.verdict import CLAIMS, ClaimVerdict, overall_verdict
+
+SCHEMA_VERSION = 1
+SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "arch", "matplotlib", "jinja2", "weasyprint", "yfinance")
+
+# family -> figure module (each exposes figures(result) -> dict[str, str])
+FIGURE_MODULES = {
+    "leadlag": "reportgen.report.figures.leadlag",
+    "var": "reportgen.report.figures.var",
+    "events": "reportgen.report.figures.events",
+    "regimes": "reportgen.report.figures.regimes",
+    "selfcheck": "reportgen.report.figures.selfcheck",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Software:
+    python: str
+    packages: tuple[tuple[str, str], ...]
+
+
+def software_versions() -> Software:
+    pkgs = []
+    for name in SOFTWARE:
+        try:
+            pkgs.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            pkgs.append((name, "not installed"))
+    return Software(python=platform.python_version(), packages=tuple(pkgs))
+
+
+def family_figures(results: dict) -> dict[str, dict[str, str]]:
+    """SVG figures per family (empty dict for NotTestable results or families without figures)."""
+    figs: dict[str, dict[str, str]] = {}
+    for family, result in results.items():
+        module = FIGURE_MODULES.get(family)
+        if module is None or isinstance(result, NotTestable):
+            figs[family] = {}
+            continue
+        figs[family] = importlib.import_module(module).figures(result)
+    return figs
+
+
+def build_document(cfg: Config, bundle: DataBundle, results: dict, verdicts: tuple[ClaimVerdict, ...],
+                   month: str, changes: tuple[Change, ...], software: Software) -> dict:
+    """The results.json document (schema in README.md)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report_month": month,
+        "as_of": bundle.as_of,
+        "reportgen_version": __version__,
+        "config": {"path": cfg.path, "sha256": cfg.sha256, "seed": cfg.analysis.seed, "rules": cfg.rules},
+        "software": software,
+        "data": {
+            "series": bundle.records,
+            "unavailable": dict(bundle.unavailable),
+            "refresh_note": bundle.refresh_note,
+            "sample_start": bundle.sample_start,
+        },
+        "overall": overall_verdict(verdicts),
+        "verdicts": verdicts,
+        "changes": changes,
+        "results": results,
+    }
+
+
+def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tuple[ClaimVerdict, ...],
+                  month: str, previous: dict | None) -> tuple[dict, dict]:
+    """Return (template context, results.json document)."""
+    software = software_versions()
+    draft = build_document(cfg, bundle, results, verdicts, month, (), software)
+    changes = compare_with_previous(to_jsonable(draft), previous)
+    document = {**draft, "changes": changes}
+    context = {
+        "cfg": cfg,
+        "month": month,
+        "bundle": bundle,
+        "records": bundle.records,
+        "unavailable": dict(bundle.unavailable),
+        "results": results,
+        "verdicts": verdicts,
+        "verdict_by_id": {v.claim.id: v for v in verdicts},
+        "overall": overall_verdict(verdicts),
+        "claims": CLAIMS,
+        "changes": changes,
+        "has_previous": previous is not None,
+        "previous_month": (previous or {}).get("report_month", ""),
+        "figures": family_figures(results),
+        "software": software,
+        "alignment_rules": ALIGNMENT_RULES,
+        "version": __version__,
+    }
+    return context, document
