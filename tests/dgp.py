@@ -92,3 +92,101 @@ def garch_with_shift(n: int, rng: np.random.Generator, shift_at: int | None = No
         out[t] = np.sqrt(h) * z[t]
         h = w + alpha * out[t] ** 2 + beta * h
     return out[500:]
+
+
+def var1_system(n: int, rng: np.random.Generator, A: np.ndarray, sigma: np.ndarray,
+                c: np.ndarray | None = None, burn: int = 100) -> np.ndarray:
+    """Gaussian VAR(1) y_t = c + A y_{t-1} + u_t, u_t ~ N(0, sigma). Returns (n, K).
+
+    The impulse responses are known: Phi_h = A^h, orthogonalised A^h P with P P' = sigma,
+    generalised A^h sigma e_j / sqrt(sigma_jj).
+    """
+    A = np.asarray(A, dtype=float)
+    K = A.shape[0]
+    c = np.zeros(K) if c is None else np.asarray(c, dtype=float)
+    u = rng.multivariate_normal(np.zeros(K), sigma, size=n + burn)
+    y = np.zeros((n + burn, K))
+    for t in range(1, n + burn):
+        y[t] = c + A @ y[t - 1] + u[t]
+    return y[burn:]
+
+
+def credit_betas(n: int, rng: np.random.Generator, beta_small: float = -0.08, beta_large: float = -0.06,
+                 sd_spread: float = 0.35, sd_small: float = 0.035, sd_large: float = 0.025,
+                 rho: float = 0.6, start: str = "2010-01-31") -> pd.DataFrame:
+    """Monthly spread changes ``ds`` (pp) and RUT/GSPC log returns with planted credit betas.
+
+    r_RUT = beta_small ds + e_R, r_GSPC = beta_large ds + e_G, corr(e_R, e_G) = rho.
+    A correct C7 analysis recovers the betas and detects beta_small - beta_large when it
+    is large relative to the idiosyncratic noise. Columns [ds, RUT, GSPC], month-end index.
+    """
+    ds = sd_spread * rng.standard_t(5, size=n) / np.sqrt(5 / 3)
+    cov = np.array([[sd_small**2, rho * sd_small * sd_large], [rho * sd_small * sd_large, sd_large**2]])
+    e = rng.multivariate_normal(np.zeros(2), cov, size=n)
+    idx = pd.date_range(start, periods=n, freq="ME")
+    return pd.DataFrame({"ds": ds, "RUT": 0.005 + beta_small * ds + e[:, 0],
+                         "GSPC": 0.006 + beta_large * ds + e[:, 1]}, index=idx)
+
+
+# --------------------------------------------------------------------------- batched DGPs
+# (appended for the lead-lag Monte Carlo tests: B independent datasets in one array, so a
+# size/power check over hundreds of seeds runs in one vectorised pass)
+
+
+def var_lead_batch(n: int, rng: np.random.Generator, batch: int, lag: int = 2, b: float = 0.35,
+                   burn: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """``batch`` independent draws of :func:`var_lead` (Gaussian shocks).
+
+    Returns ``(x, y)``, each (batch, n): x leads y at ``lag`` with coefficient ``b``; y does
+    not lead x. A correct Granger test finds x -> y and not y -> x.
+    """
+    T = n + burn
+    e = rng.standard_normal((T, 2, batch))
+    x = np.zeros((T, batch))
+    y = np.zeros((T, batch))
+    for t in range(T):
+        x[t] = (0.2 * x[t - 1] if t >= 1 else 0.0) + e[t, 0]
+        y[t] = (0.1 * y[t - 1] if t >= 1 else 0.0) + (b * x[t - lag] if t >= lag else 0.0) + e[t, 1]
+    return x[burn:].T.copy(), y[burn:].T.copy()
+
+
+def independent_returns_batch(n: int, rng: np.random.Generator, batch: int, k: int = 2,
+                              t_df: float = 4.0) -> np.ndarray:
+    """``batch`` draws of :func:`independent_returns` (Student-t, GARCH(1,1)); (batch, k, n).
+
+    No series leads any other: a lead-lag test should reject at its nominal rate.
+    """
+    z = rng.standard_t(t_df, size=(n + 200, batch, k)) / np.sqrt(t_df / (t_df - 2))
+    omega, alpha, beta = 0.05, 0.10, 0.85
+    h = np.full((batch, k), omega / (1 - alpha - beta))
+    out = np.empty_like(z)
+    for t in range(n + 200):
+        out[t] = np.sqrt(h) * z[t]
+        h = omega + alpha * out[t] ** 2 + beta * h
+    return np.transpose(out[200:], (1, 2, 0)).copy()
+
+
+def independent_random_walks_batch(n: int, rng: np.random.Generator, batch: int, k: int = 2) -> np.ndarray:
+    """``batch`` draws of :func:`independent_random_walks`; (batch, k, n) I(1) levels."""
+    return np.cumsum(rng.standard_normal((batch, k, n)), axis=-1)
+
+
+def event_returns_batch(n_paths: int, n: int, event_idx: np.ndarray, rng: np.random.Generator,
+                        abnormal: float = 0.0, window: int = 21, sigma: float = 0.04,
+                        t_df: float = 4.0) -> np.ndarray:
+    """Vectorised :func:`event_returns` for many paths: array (n_paths, n) of daily log returns,
+    Student-t shocks, plus ``abnormal / window`` on days t+1..t+window after each event.
+    With ``abnormal=0`` nothing is planted (placebo tests should reject at their nominal rate)."""
+    r = sigma * rng.standard_t(t_df, size=(n_paths, n)) / np.sqrt(t_df / (t_df - 2))
+    for i in np.asarray(event_idx, dtype=int):
+        r[:, i + 1 : i + 1 + window] += abnormal / window
+    return r
+
+
+def breakout_index(n: int, rng: np.random.Generator, start: str = "2000-01-03", drift: float = 0.0003,
+                   sigma: float = 0.012) -> pd.Series:
+    """A business-day index level (random walk with drift in logs) that makes new highs after
+    drawdowns now and then: material for breakout detection (no effect planted)."""
+    r = drift + sigma * rng.standard_normal(n)
+    idx = pd.bdate_range(start, periods=n)
+    return pd.Series(1000.0 * np.exp(np.cumsum(r)), index=idx)

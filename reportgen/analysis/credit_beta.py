@@ -103,6 +103,7 @@ class CreditBetaResult:
     r2_rut: float | None
     r2_gspc: float | None
     robustness: tuple[HypothesisTest, ...]  # the difference test with other spread series
+    robustness_keys: tuple[str, ...]  # the spread series used in ``robustness``
     claimed_sign: int = -1
     method_difference: str = ("slope of the RUT - GSPC monthly log relative return on the spread change "
                               "(= beta_RUT - beta_GSPC exactly), Newey-West HAC t-test")
@@ -190,7 +191,7 @@ def credit_beta(frame: pd.DataFrame, spread_key: str, alpha: float = 0.05,
     return CreditBetaResult(
         testable=True, reason="", spread_key=spread_key, spread_units="percentage points", nobs=n,
         sample_start=start, sample_end=end, hac_lags=L, beta_rut=b_r, beta_gspc=b_g, difference=diff,
-        correlation=corr, r2_rut=r2_r, r2_gspc=r2_g, robustness=(),
+        correlation=corr, r2_rut=r2_r, r2_gspc=r2_g, robustness=(), robustness_keys=(),
     )
 
 
@@ -199,7 +200,7 @@ def _not_testable(reason: str, missing: tuple[str, ...] = ()) -> CreditBetaResul
     return CreditBetaResult(
         testable=False, reason=reason, spread_key="", spread_units="", nobs=0, sample_start=None,
         sample_end=None, hac_lags=0, beta_rut=nt, beta_gspc=nt, difference=nt, correlation=nt,
-        r2_rut=None, r2_gspc=None, robustness=(),
+        r2_rut=None, r2_gspc=None, robustness=(), robustness_keys=(),
     )
 
 
@@ -228,10 +229,11 @@ def run_credit_beta(bundle, cfg) -> CreditBetaResult:
     alt_keys = [k for k in bundle.keys_with_role("credit_spread") if k != key]
     if bundle.has("BAA10Y") and "BAA10Y" not in alt_keys and key != "BAA10Y":
         alt_keys.append("BAA10Y")
-    rob = []
+    rob, used = [], []
     for k in alt_keys:
         try:
             rob.append(credit_beta(credit_beta_frame(bundle, k), k, alpha).difference)
         except (MissingSeriesError, InsufficientDataError):
             continue
-    return dataclasses.replace(res, robustness=tuple(rob))
+        used.append(k)
+    return dataclasses.replace(res, robustness=tuple(rob), robustness_keys=tuple(used))

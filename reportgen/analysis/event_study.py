@@ -63,6 +63,7 @@ class AssetWindows:
     est_n: np.ndarray  # estimation-window length (returns) per day
     valid: np.ndarray  # bool: every measure and horizon computable (placebo universe)
     data_end: pd.Timestamp
+    measures: tuple[str, ...] = MEASURES  # without "market" when no market index was given
 
     def position(self, dates) -> np.ndarray:
         """Grid positions of event dates (each must be a grid day)."""
@@ -84,7 +85,7 @@ def _asof(s: pd.Series, when: pd.DatetimeIndex, last: pd.Timestamp) -> np.ndarra
 def build_windows(
     asset: str,
     crypto: pd.Series,
-    market: pd.Series,
+    market: pd.Series | None,
     calendar: pd.DatetimeIndex,
     horizons: tuple[int, ...] = (1, 2, 3),
     est_window: int = 250,
@@ -96,7 +97,8 @@ def build_windows(
     ----------
     asset : name used in results
     crypto : daily closes of the crypto asset (calendar days)
-    market : daily closes of the market index for the market model (GSPC)
+    market : daily closes of the market index for the market model (GSPC); ``None`` drops
+        the ``market`` measure
     calendar : trading days of the event index (RUT)
     horizons : calendar months
     est_window, min_est : estimation window (trading-day returns ending the day before the
@@ -107,7 +109,8 @@ def build_windows(
     AssetWindows
     """
     crypto = crypto.dropna()
-    market = market.dropna()
+    measures = MEASURES if market is not None else tuple(m for m in MEASURES if m != "market")
+    market = market.dropna() if market is not None else pd.Series(1.0, index=calendar)
     if len(crypto) < 2:
         raise InsufficientDataError(f"need at least 2 closes of {asset}; have {len(crypto)}")
     c0, c1 = crypto.index[0], crypto.index[-1]
@@ -153,11 +156,14 @@ def build_windows(
         car[("mean_adj", h)] = raw - mean_c * k
         car[("market", h)] = raw - (alpha * k + beta * (em - lm))
         kk[h] = k
-        for m in MEASURES:
+        for m in measures:
             valid &= np.isfinite(car[(m, h)])
+    if "market" not in measures:
+        for h in horizons:
+            car[("market", h)] = np.full(len(days), np.nan)
     for a in car.values():
         a.flags.writeable = False
-    return AssetWindows(asset, days, tuple(horizons), car, kk, n, valid, c1)
+    return AssetWindows(asset, days, tuple(horizons), car, kk, n, valid, c1, measures)
 
 
 # --------------------------------------------------------------------------- placebo dates
@@ -418,11 +424,14 @@ def romano_wolf_reference(stat: np.ndarray, null_stat: np.ndarray) -> np.ndarray
     return out
 
 
-def hac_dummy_test(crypto: pd.Series, event_dates, horizon: int, start=None):
+def hac_dummy_test(crypto: pd.Series, event_dates, horizon: int, start=None, min_events: int = 5):
     """Overlapping h-month returns on an event-month dummy, Newey-West (lags h-1).
 
     ``y_m = log P_{m+h} - log P_m`` at month ends; ``D_m = 1`` if an event happened in month
     ``m`` (so the return starts at the month end after the event: look-ahead free).
+    With few event months the HAC variance of a dummy coefficient is badly biased (the
+    dummy fits its own months), so fewer than ``min_events`` event months raise
+    :class:`InsufficientDataError`.
 
     Returns
     -------
@@ -438,8 +447,10 @@ def hac_dummy_test(crypto: pd.Series, event_dates, horizon: int, start=None):
     y = (lv.shift(-horizon) - lv).dropna()
     months = pd.DatetimeIndex(pd.to_datetime(list(event_dates))).to_period("M")
     d = pd.Series(y.index.to_period("M").isin(months).astype(float), index=y.index)
-    if d.sum() < 1:
-        raise InsufficientDataError(f"need at least 1 event month inside the {horizon}-month return sample; have 0")
+    if d.sum() < min_events:
+        raise InsufficientDataError(
+            f"need {min_events} event months inside the {horizon}-month return sample for a HAC test; have {int(d.sum())}"
+        )
     X = sm.add_constant(d.to_numpy())
     res = sm.OLS(y.to_numpy(), X).fit(cov_type="HAC", cov_kwds={"maxlags": max(horizon - 1, 0)})
     t = float(res.tvalues[1])

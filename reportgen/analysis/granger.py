@@ -411,9 +411,9 @@ class GrangerResult:
         stat = self.f_classic if variant == "classic" else self.f_hc3
         pvalue = {"classic": self.p_classic, "hc3": self.p_hc3, "bootstrap": self.p_boot}[variant]
         method = {
-            "classic": "Granger F (OLS, homoskedastic)",
-            "hc3": "Granger Wald/p, HC3 covariance, F reference",
-            "bootstrap": f"Granger HC3 Wald/p, wild bootstrap p-value under H0 ({self.reps} Rademacher draws)",
+            "classic": "OLS F test, classic (homoskedastic); equals statsmodels grangercausalitytests ssr_ftest",
+            "hc3": "HC3 Wald/p, F(p, n-k) reference",
+            "bootstrap": f"HC3 Wald/p, wild bootstrap p-value under H0 ({self.reps} Rademacher draws)",
         }[variant]
         return HypothesisTest(
             name=f"{self.name}_{variant}",
@@ -440,7 +440,11 @@ def _prepare(data: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     missing = [c for c in cols if c not in data.columns]
     if missing:
         raise KeyError(f"columns {missing} not in data; have {list(data.columns)}")
-    return data[list(cols)].dropna()
+    frame = data[list(cols)].dropna()
+    flat = [c for c in cols if len(frame) > 1 and np.ptp(frame[c].to_numpy()) == 0]
+    if flat:
+        raise InsufficientDataError(f"{flat[0]} is constant over the sample; nothing to test")
+    return frame
 
 
 def _need(lags: int, n_vars: int, extra: int = 0) -> int:
@@ -514,7 +518,7 @@ def granger_causality(
         lag_choice=lag_choice,
         conditioning=tuple(conditioning),
         variable=variable,
-        null=f"{cause} {variable} do not Granger-cause {target} {variable} at {lags} {frequency} lag(s){cond}",
+        null=f"{cause} does not Granger-cause {target} ({variable}, {lags} {frequency} lag(s){cond})",
         alternative=f"lags 1..{lags} of {cause} help predict {target}{cond}",
         nobs=int(out["n"]),
         df_num=int(lags),

@@ -101,7 +101,8 @@ def unit_root_test(
     """Run one test from :mod:`arch.unitroot` and freeze the result.
 
     Lags: ADF and Zivot-Andrews choose the augmentation lags by AIC (arch defaults for the
-    maximum); PP and KPSS use arch's data-dependent Newey-West bandwidths. Zivot-Andrews
+    maximum); PP and KPSS use arch's data-dependent Newey-West bandwidths (KPSS falls back
+    to arch's deterministic rule, ``lags=-1``, where the automatic bandwidth is infeasible). Zivot-Andrews
     allows one break in the intercept (``trend="c"``) or in intercept and trend (``"ct"``).
     """
     if test not in UNIT_ROOT_TESTS:
@@ -109,6 +110,7 @@ def unit_root_test(
     if trend not in TRENDS:
         raise ValueError(f"trend must be one of {TRENDS}, got {trend!r}")
     from arch.unitroot import ADF, KPSS, PhillipsPerron, ZivotAndrews
+    from arch.utility.exceptions import InfeasibleTestException
 
     s = _clean(s)
     if len(s) < MIN_OBS:
@@ -125,7 +127,16 @@ def unit_root_test(
             res = KPSS(y, trend=trend)
         else:
             res = ZivotAndrews(y, trend=trend, method="aic")
-        stat, pvalue, lags, nobs = float(res.stat), float(res.pvalue), int(res.lags), int(res.nobs)
+        try:
+            stat = float(res.stat)
+        except InfeasibleTestException as exc:
+            if test != "KPSS":
+                raise InsufficientDataError(f"{test} test on {series or 'the series'} is infeasible: {exc}") from None
+            # arch's automatic bandwidth fails on strongly negatively autocorrelated
+            # (over-differenced) series; fall back to the deterministic Schwert-type rule
+            res = KPSS(y, trend=trend, lags=-1)
+            stat = float(res.stat)
+        pvalue, lags, nobs = float(res.pvalue), int(res.lags), int(res.nobs)
         cvs = tuple((str(k), float(v)) for k, v in res.critical_values.items())
         null, alt = str(res.null_hypothesis), str(res.alternative_hypothesis)
     if test == "ZA":

@@ -35,10 +35,10 @@ Kilian, L. and Lütkepohl, H. (2017). Structural Vector Autoregressive Analysis.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,6 @@ ARCH_LAGS = 3  # per-equation ARCH-LM over one quarter
 C3_HORIZONS = (1, 2, 3)
 C3_ROBUST_LAGS = 3
 PEAK_RESPONDERS = ("GSPC", "RUT", "BTC")  # claimed order after the credit shock
-Band = Literal["95", "90"]
 
 
 # =========================================================================== numerics
@@ -420,6 +419,14 @@ class VarSystemResult:
     def diagnostics_passed(self) -> bool:
         return not self.failures
 
+    def fevd_for(self, target: str, source: str) -> FevdResult:
+        """The FEVD share of ``target`` due to ``source`` (e.g. ``fevd_for("BTC", "RUT")``)."""
+        for f in self.fevd:
+            if f.target == target and f.source == source:
+                return f
+        pairs = tuple((f.target, f.source) for f in self.fevd)
+        raise ValueError(f"(target, source) must be one of {pairs}, got {(target, source)!r}")
+
 
 @dataclass(frozen=True, slots=True)
 class PeakOrderResult:
@@ -452,7 +459,8 @@ class VarResults:
     ----------------------
     c3_primary : BTC and ETH, lagged cumulative response (months 1..3) to a 1-s.d. RUT shock
         in system ``rut_crypto`` (orthogonalised), family "C3-VAR".
-    c3_tests : the same for horizons 1..3, orthogonalised and generalised.
+    c3_tests : :class:`ResponseTest` rows (``.test`` is the HypothesisTest) for horizons 1..3,
+        orthogonalised and generalised; Holm/BH adjusted over these 12.
     c3_robust_tests : as ``c3_tests`` (orthogonalised) in ``rut_crypto_p3``, the same system
         with 3 lags imposed (the claim's longest lag), family "C3-VAR-robust".
     c5 : :class:`PeakOrderResult` (or NotTestable).
@@ -464,16 +472,20 @@ class VarResults:
     credit: VarSystemResult | NotTestable
     liquidity: VarSystemResult | NotTestable
     rut_crypto_p3: VarSystemResult | NotTestable
-    c3_tests: tuple[HypothesisTest, ...]
+    c3_tests: tuple[ResponseTest, ...]
     c3_primary: tuple[HypothesisTest, ...]
-    c3_robust_tests: tuple[HypothesisTest, ...]
+    c3_robust_tests: tuple[ResponseTest, ...]
     c5: PeakOrderResult | NotTestable
-    c6_tests: tuple[HypothesisTest, ...]
+    c6_tests: tuple[ResponseTest, ...]
     horizon: int
     reps: int
     seed: int
     lag_rule: str
     max_lags: int
+
+    def all_tests(self) -> tuple[HypothesisTest, ...]:
+        """Every impulse-response test (C3, C3 robustness, C6), for listings."""
+        return tuple(row.test for row in self.c3_tests + self.c3_robust_tests + self.c6_tests)
 
 
 # =========================================================================== system estimation
@@ -605,8 +617,8 @@ def estimate_system(frame: pd.DataFrame, name: str, title: str, units: tuple[str
 def _boot_pvalue(draws: np.ndarray) -> float:
     """Two-sided percentile-bootstrap p-value for 'the quantity is zero'.
 
-    2 x the smaller tail share of draws on either side of zero (with the +1 correction);
-    p < 0.05 exactly when zero is outside the central 95% percentile band (up to ties).
+    2 x the smaller tail share of draws on either side of zero, with the (1 + count)/(B + 1)
+    correction; p < 0.05 essentially when zero is outside the central 95% percentile band.
     """
     B = draws.shape[0]
     lo = (1 + np.sum(draws <= 0)) / (B + 1)
@@ -614,8 +626,31 @@ def _boot_pvalue(draws: np.ndarray) -> float:
     return float(min(1.0, 2 * min(lo, hi)))
 
 
+@dataclass(frozen=True, slots=True)
+class ResponseTest:
+    """A bootstrap test on one impulse response, with what it is about as plain fields.
+
+    ``months`` is ``"1-3"`` style for lagged cumulative responses (months 1..h summed,
+    impact month excluded) and ``"2"`` for the response in month h alone.
+    """
+
+    system: str
+    lags: int
+    kind: str  # "orth" | "gen"
+    response: str
+    shock: str
+    horizon: int
+    cumulative: bool
+    test: HypothesisTest
+
+
+def _wrap(rows: list[ResponseTest], family: str) -> tuple[ResponseTest, ...]:
+    adjusted = adjust_family([row.test for row in rows], family) if rows else ()
+    return tuple(dataclasses.replace(row, test=t) for row, t in zip(rows, adjusted, strict=True))
+
+
 def _response_test(system: VarSystemResult, draws: dict, kind: str, response: str, shock: str,
-                   h: int, cumulative_lagged: bool, claim: str) -> HypothesisTest:
+                   h: int, cumulative_lagged: bool, claim: str) -> ResponseTest:
     i, j = system.variables.index(response), system.variables.index(shock)
     point = np.asarray(system.orth.point if kind == "orth" else system.gen.point)[:, i, j]
     d = draws[kind][:, :, i, j]
@@ -630,7 +665,7 @@ def _response_test(system: VarSystemResult, draws: dict, kind: str, response: st
     lo, hi = np.quantile(dd, [0.025, 0.975])
     sd = float(np.std(dd, ddof=1))
     label = "orthogonalised (Cholesky)" if kind == "orth" else "generalised (Pesaran-Shin)"
-    return HypothesisTest(
+    test = HypothesisTest(
         name=f"irf_{system.name}_{kind}_{shock}_{response}_{tag}",
         null=f"the {what} to a one-s.d. {shock} shock is zero",
         alternative=f"the {what} to a one-s.d. {shock} shock is not zero",
@@ -648,6 +683,8 @@ def _response_test(system: VarSystemResult, draws: dict, kind: str, response: st
         ci_high=float(hi),
         effect_label=f"{what} to a one-s.d. {shock} shock ({label}), log-return units",
     )
+    return ResponseTest(system=system.name, lags=system.lags, kind=kind, response=response, shock=shock,
+                        horizon=h, cumulative=cumulative_lagged, test=test)
 
 
 def peak_order(system: VarSystemResult, draws: dict, shock: str,
@@ -766,24 +803,23 @@ def run_var(bundle, cfg) -> VarResults:
         except InsufficientDataError as exc:
             systems["rut_crypto_p3"] = NotTestable(str(exc))
 
-    c3: list[HypothesisTest] = []
+    c3: list[ResponseTest] = []
     sa = systems["rut_crypto"]
     if isinstance(sa, VarSystemResult):
         for kind in ("orth", "gen"):
             for crypto in ("BTC", "ETH"):
                 for h in C3_HORIZONS:
                     c3.append(_response_test(sa, draws["rut_crypto"], kind, crypto, "RUT", h, True, "C3-VAR"))
-    c3t = adjust_family(c3, "C3-VAR") if c3 else ()
-    c3r: list[HypothesisTest] = []
+    c3t = _wrap(c3, "C3-VAR")
+    c3r: list[ResponseTest] = []
     sr = systems["rut_crypto_p3"]
     if isinstance(sr, VarSystemResult):
         for crypto in ("BTC", "ETH"):
             for h in C3_HORIZONS:
                 c3r.append(_response_test(sr, draws["rut_crypto_p3"], "orth", crypto, "RUT", h, True,
                                           "C3-VAR-robust"))
-    c3r = adjust_family(c3r, "C3-VAR-robust") if c3r else ()
-    primary = tuple(t for t in c3t if t.name.endswith("orth_RUT_BTC_cum1to3") or
-                    t.name.endswith("orth_RUT_ETH_cum1to3"))
+    c3r = _wrap(c3r, "C3-VAR-robust")
+    primary = tuple(row.test for row in c3t if row.kind == "orth" and row.horizon == 3)
 
     sb = systems["credit"]
     if isinstance(sb, VarSystemResult):
@@ -791,18 +827,17 @@ def run_var(bundle, cfg) -> VarResults:
     else:
         c5 = NotTestable(f"credit-spread VAR not estimated: {sb.reason}", missing=sb.missing)
 
-    c6: list[HypothesisTest] = []
+    c6: list[ResponseTest] = []
     sc = systems["liquidity"]
     if isinstance(sc, VarSystemResult):
         for kind in ("orth", "gen"):
             for resp in ("RUT", "BTC"):
                 for h in C3_HORIZONS:
                     c6.append(_response_test(sc, draws["liquidity"], kind, resp, "NETLIQ", h, False, "C6-VAR"))
-    c6t = adjust_family(c6, "C6-VAR") if c6 else ()
+    c6t = _wrap(c6, "C6-VAR")
 
     return VarResults(
-        rut_crypto=sa, credit=sb, liquidity=sc, rut_crypto_p3=sr, c3_tests=tuple(c3t),
-        c3_primary=primary, c3_robust_tests=tuple(c3r), c5=c5,
-        c6_tests=tuple(c6t), horizon=H, reps=B, seed=a.seed,
+        rut_crypto=sa, credit=sb, liquidity=sc, rut_crypto_p3=sr, c3_tests=c3t,
+        c3_primary=primary, c3_robust_tests=c3r, c5=c5, c6_tests=c6t, horizon=H, reps=B, seed=a.seed,
         lag_rule=f"{LAG_RULE.upper()} over 0..{MAX_LAGS} monthly lags, at least 1", max_lags=MAX_LAGS,
     )

@@ -50,7 +50,7 @@ def sample(s: pd.Series, freq: Frequency) -> pd.Series:
         return s
     out = s.resample(_RULE[freq]).last()
     period_end = out.index[-1]
-    last_business = period_end if period_end.dayofweek < 5 else period_end - pd.offsets.BDay(1)
+    last_business = period_end if period_end.weekday() < 5 else period_end - pd.offsets.BDay(1)
     last_obs = s.index[-1]
     if last_obs + pd.Timedelta(days=native_spacing_days(s)) <= last_business.normalize():
         out = out.iloc[:-1]

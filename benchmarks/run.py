@@ -1,0 +1,343 @@
+"""Speed and memory benchmark of the heavy parts of reportgen: fast (vectorised) vs reference
+(loop over statsmodels / plain Python), on the real snapshot and on a 10x longer simulated
+sample, plus the whole offline build.
+
+Run from the project folder (not part of pytest):
+
+    .venv/bin/python benchmarks/run.py                 # everything, writes benchmarks/results.md
+    .venv/bin/python benchmarks/run.py --quick         # fewer reference draws, no 10x sample
+    .venv/bin/python benchmarks/run.py --skip-build    # without the end-to-end build
+
+Reference implementations are slow, so each is timed on a subset of draws/samples/windows
+(``--ref-draws``, default 50) and its time is extrapolated linearly per draw to the full
+count; the table says which rows are extrapolated. Fast implementations always run in full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reportgen.analysis import event_study as es  # noqa: E402
+from reportgen.analysis import granger as gr  # noqa: E402
+from reportgen.analysis import selfcheck as sc  # noqa: E402
+from reportgen.analysis import var as vr  # noqa: E402
+from reportgen.config import load_config  # noqa: E402
+from reportgen.data.assemble import bundle_from_folder  # noqa: E402
+
+SNAPSHOT = Path(os.environ.get("REPORTGEN_SNAPSHOT", ROOT.parent / "shared" / "data" / "market"))
+
+
+@dataclasses.dataclass
+class Row:
+    part: str
+    sample: str
+    size: str  # what "full" means (draws, windows, simulations)
+    fast_s: float
+    ref_s: float  # full-size reference time (measured or extrapolated)
+    ref_note: str  # "measured" or "extrapolated from n"
+    peak_mb: float | None = None  # tracemalloc peak of the fast run
+
+    @property
+    def speedup(self) -> float:
+        return self.ref_s / self.fast_s if self.fast_s > 0 else float("inf")
+
+
+def timed(fn, *args, repeat: int = 1, trace: bool = False, **kw):
+    """Best wall time of ``repeat`` runs (and the tracemalloc peak of the first, in MB)."""
+    peak = None
+    best = float("inf")
+    out = None
+    for i in range(repeat):
+        if trace and i == 0:
+            tracemalloc.start()
+        t0 = time.perf_counter()
+        out = fn(*args, **kw)
+        dt_ = time.perf_counter() - t0
+        if trace and i == 0:
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+        best = min(best, dt_)
+    return best, out, peak
+
+
+# =========================================================================== data
+
+
+def real_data(cfg):
+    bundle = bundle_from_folder(cfg, SNAPSHOT)
+    m = bundle.returns(["RUT", "BTC", "ETH"], "monthly")
+    days, r = sc._daily_grid(bundle)
+    dates, _ = sc._event_dates({}, bundle, cfg, max(cfg.events.horizons_months))
+    pos = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(list(dates))))
+    pos = np.unique(pos[(pos >= 0) & (pos <= r.size - 64)])
+    return bundle, m.to_numpy(float), r, pos
+
+
+def long_data(monthly: np.ndarray, daily: np.ndarray, n_events: int, factor: int, rng):
+    """A ``factor`` times longer sample: the real VAR(1) re-simulated with resampled residuals,
+    stationary-bootstrap daily returns, and ``factor`` times as many (declustered) events."""
+    T, K = monthly.shape
+    c, A, U, _ = sc.var_fit_batch(monthly[None], 1)
+    n = factor * T
+    u = U[0][rng.integers(0, U.shape[1], size=n - 1)]
+    ym = sc.simulate_var_paths(monthly[:1], c[0], A[0], u[None])[0]
+    idx = sc.stationary_bootstrap_indices(factor * daily.size, 1, 21.0, rng)[0]
+    rd = np.resize(daily, factor * daily.size)[idx]
+    gap = rd.size // (factor * n_events + 1)
+    ev = np.arange(1, factor * n_events + 1) * gap
+    ev = ev[ev <= rd.size - 64]
+    return ym, rd, ev
+
+
+# =========================================================================== parts
+
+
+def bench_granger_bootstrap(y, x, lags, reps, ref_draws, rng):
+    Y, X, cols = gr.granger_design(y, x, lags)
+    draws = gr.rademacher(rng, (reps, Y.size))
+    fast, _, peak = timed(gr.wild_bootstrap_granger, X, Y, cols, draws=draws, repeat=3, trace=True)
+    ref, _, _ = timed(gr.wild_bootstrap_granger_reference, X, Y, cols, draws[:ref_draws])
+    return fast, ref * reps / ref_draws, peak
+
+
+def bench_var_bands(y, lags, horizon, reps, ref_draws, rng):
+    fast, _, peak = timed(lambda: vr.irf_bootstrap_bands(y, lags, horizon, reps, np.random.default_rng(1)),
+                          repeat=3, trace=True)
+    idx = vr.resample_indices(y.shape[0] - lags, ref_draws, rng)
+    ref, _, _ = timed(vr.bootstrap_irf_draws_reference, y, lags, horizon, idx)
+    return fast, ref * reps / ref_draws, peak
+
+
+def bench_placebo(r, ev, horizon, draws, block, ref_draws, rng):
+    fast, _, peak = timed(lambda: es.placebo_test_batch(r[None], ev, horizon, draws, block, np.random.default_rng(2)),
+                          repeat=3, trace=True)
+
+    def ref_fn():
+        pos = es.placebo_positions_reference(ev, r.size - horizon, ref_draws, block, np.random.default_rng(3))
+        return es.placebo_test_batch_reference(r[None], ev, horizon, pos)
+
+    ref, _, _ = timed(ref_fn)
+    return fast, ref * draws / ref_draws, peak
+
+
+def rolling_reference(y, x, lags, window, max_windows=None):
+    """Reference rolling Granger: statsmodels OLS with HC3 covariance, one fit per window."""
+    import statsmodels.api as sm
+
+    Y, X, cols = gr.granger_design(y, x, lags)
+    R = np.zeros((lags, X.shape[1]))
+    R[np.arange(lags), cols] = 1.0
+    ends = np.arange(window - 1, Y.size)[:max_windows]
+    out = []
+    for e in ends:
+        s = slice(e - window + 1, e + 1)
+        out.append(float(np.squeeze(sm.OLS(Y[s], X[s]).fit(cov_type="HC3").f_test(R).pvalue)))
+    return np.array(out)
+
+
+def bench_rolling(y, x, lags, window, ref_windows):
+    frame = pd.DataFrame({"y": y, "x": x}, index=pd.date_range("2000-01-31", periods=y.size, freq="ME"))
+    fast, res, peak = timed(gr.rolling_granger, frame, "x", "y", lags, window, repeat=3, trace=True)
+    n_win = len(res.dates)
+    k = min(ref_windows, n_win)
+    ref, ref_p, _ = timed(rolling_reference, y, x, lags, window, k)
+    np.testing.assert_allclose(ref_p, np.asarray(res.p_hc3)[:k], rtol=1e-6, atol=1e-10)
+    return fast, ref * n_win / k, peak, n_win
+
+
+def selfcheck_reference_per_sample(monthly, daily, ev, horizon, draws, lags_g, lags_v, n):
+    """Seconds per simulated sample of a straightforward loop: simulate one sample with a
+    scalar loop, test it with statsmodels (Granger: OLS HC3; IRF: two VAR fits, sample and
+    one bootstrap draw; placebo: the plain-loop placebo test with ``draws`` placebo sets)."""
+    rng = np.random.default_rng(4)
+    y, x = monthly[:, 1], monthly[:, 0]
+    # Granger
+    t0 = time.perf_counter()
+    for _ in range(n):
+        e = rng.standard_normal(y.size - lags_g) * y.std()
+        ys = sc.simulate_ar_paths_reference(y[:lags_g], 0.0, np.zeros(lags_g), e[None])
+        sc.granger_pvalues_reference(ys, x[None], lags_g)
+    g = (time.perf_counter() - t0) / n
+    # IRF (warp-speed: the sample's VAR and one bootstrap VAR)
+    c, A, U, _ = sc.var_fit_batch(monthly[None], lags_v)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        u = U[0][rng.integers(0, U.shape[1], size=U.shape[1])][None]
+        ys = sc.simulate_var_paths_reference(monthly[:lags_v], c[0], A[0], u)
+        sc.var_cum_response_reference(ys, lags_v, 1, 0)
+        sc.var_cum_response_reference(ys, lags_v, 1, 0)  # the bootstrap draw's fit costs the same
+    v = (time.perf_counter() - t0) / n
+    # placebo: few paths, full draws
+    n_p = max(1, n // 10)
+    t0 = time.perf_counter()
+    for _ in range(n_p):
+        path = daily[rng.integers(0, daily.size, size=daily.size)][None]
+        pos = es.placebo_positions_reference(ev, daily.size - horizon, draws, 21.0, rng)
+        es.placebo_test_batch_reference(path, ev, horizon, pos)
+    p = (time.perf_counter() - t0) / n_p
+    return g, v, p, n_p
+
+
+def bench_selfcheck_designs(monthly, daily, ev, horizon, cfg, lags_g, lags_v):
+    """Fast engine: every design at the configured simulations and effect grid (+ min effect)."""
+    sims = cfg.selfcheck.simulations
+    grid = np.r_[0.0, np.asarray(cfg.selfcheck.effect_grid, float) * 0.03, 0.02]
+    grid = np.unique(grid)
+    rng = np.random.default_rng(5)
+    out = {}
+    out["granger"] = timed(sc.simulate_granger_design, monthly[:, 1], monthly[:, 0], lags_g, grid, sims, rng,
+                           trace=True)
+    out["irf"] = timed(sc.simulate_irf_design, monthly, lags_v, grid, sims, rng, trace=True)
+    out["placebo"] = timed(sc.simulate_placebo_design, daily, ev, horizon, grid * 3, sims,
+                           cfg.events.placebo_draws, 21.0, rng, trace=True)
+    return out, grid.size
+
+
+def bench_build(timeout: int = 600):
+    """``reportgen build --offline`` from the cache, in a subprocess, into a temporary folder."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
+        text = text.replace('cache_dir = "cache"', f'cache_dir = "{(ROOT / "cache").as_posix()}"')
+        text = text.replace('output_dir = "output"', f'output_dir = "{Path(tmp).as_posix()}/output"')
+        cfg_path = Path(tmp) / "config.toml"
+        cfg_path.write_text(text, encoding="utf-8")
+        exe = ROOT / ".venv" / "bin" / "reportgen"
+        cmd = [str(exe), "--config", str(cfg_path), "build", "--offline"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp)
+        elapsed = time.perf_counter() - t0
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        files = sorted(p.name for p in Path(tmp, "output").rglob("*") if p.is_file())
+    return {
+        "ok": proc.returncode == 0,
+        "seconds": elapsed,
+        "peak_mb": max(peak_kb, before) / 1024,
+        "returncode": proc.returncode,
+        "files": files,
+        "tail": (proc.stdout + proc.stderr).strip().splitlines()[-6:],
+    }
+
+
+# =========================================================================== main
+
+
+def fmt_s(s: float) -> str:
+    return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| part | sample | full size | fast | reference | speed-up | reference timed on | peak MB (fast) |",
+        "|---|---|---|---:|---:|---:|---|---:|",
+    ]
+    for r in rows:
+        pk = "–" if r.peak_mb is None else f"{r.peak_mb:.0f}"
+        lines.append(f"| {r.part} | {r.sample} | {r.size} | {fmt_s(r.fast_s)} | {fmt_s(r.ref_s)} | "
+                     f"{r.speedup:,.0f}× | {r.ref_note} | {pk} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ref-draws", type=int, default=50, help="draws/samples/windows timed for references")
+    ap.add_argument("--factor", type=int, default=10, help="length multiple of the simulated long sample")
+    ap.add_argument("--quick", action="store_true", help="real snapshot only, 20 reference draws")
+    ap.add_argument("--skip-build", action="store_true", help="do not time the end-to-end build")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.md"), help="markdown output file")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.ref_draws = 20
+    cfg = load_config(ROOT / "config.toml")
+    a, ev_cfg = cfg.analysis, cfg.events
+    rng = np.random.default_rng(a.seed)
+    t_start = time.perf_counter()
+
+    bundle, monthly, daily, ev = real_data(cfg)
+    lags_g = max(a.monthly_lags)
+    lags_v = max(1, vr.select_lags(monthly).chosen)
+    horizon = 63
+    samples = {"real": (monthly, daily, ev)}
+    if not args.quick:
+        samples[f"{args.factor}× simulated"] = long_data(monthly, daily, ev.size, args.factor, rng)
+
+    rows: list[Row] = []
+    nd = args.ref_draws
+    for label, (m, d, e) in samples.items():
+        tag = f"{label} (T = {m.shape[0]} months, {d.size:,} days, {e.size} events)"
+        print(f"-- {tag}", flush=True)
+        f, r, pk = bench_granger_bootstrap(m[:, 1], m[:, 0], lags_g, a.bootstrap_reps, nd, rng)
+        rows.append(Row("Granger wild bootstrap (RUT→BTC, 3 lags)", label, f"{a.bootstrap_reps:,} draws", f, r,
+                        f"{nd} draws, extrapolated", pk))
+        f, r, pk = bench_var_bands(m, lags_v, a.irf_horizon, a.bootstrap_reps, nd, rng)
+        rows.append(Row(f"VAR({lags_v}) bootstrap IRF bands (RUT, BTC, ETH)", label, f"{a.bootstrap_reps:,} draws",
+                        f, r, f"{nd} draws, extrapolated", pk))
+        f, r, pk = bench_placebo(d, e, horizon, ev_cfg.placebo_draws, float(ev_cfg.block_length_days), nd, rng)
+        rows.append(Row("Placebo event draws (BTC, 63 days)", label, f"{ev_cfg.placebo_draws:,} draws", f, r,
+                        f"{nd} draws, extrapolated", pk))
+        f, r, pk, n_win = bench_rolling(m[:, 1], m[:, 0], lags_g, a.rolling_window_months, 10 * nd)
+        rows.append(Row(f"Rolling Granger ({a.rolling_window_months}-month windows)", label, f"{n_win:,} windows",
+                        f, r, "all windows" if n_win <= 10 * nd else f"{10 * nd} windows, extrapolated", pk))
+        out, n_eff = bench_selfcheck_designs(m, d, e, horizon, cfg, lags_g, lags_v)
+        g, v, p, n_p = selfcheck_reference_per_sample(m, d, e, horizon, ev_cfg.placebo_draws, lags_g, lags_v, nd)
+        n_sims = cfg.selfcheck.simulations * n_eff
+        for name, per, nref in (("granger", g, nd), ("irf", v, nd), ("placebo", p, n_p)):
+            fast_t, _, peak = out[name]
+            rows.append(Row(f"Self-check simulations: {name}", label,
+                            f"{n_eff} effects × {cfg.selfcheck.simulations:,} samples", fast_t, per * n_sims,
+                            f"{nref} samples, extrapolated", peak))
+        print(table(rows[-7:]), flush=True)
+
+    # the whole self-check as the pipeline runs it (real snapshot, all designs, joblib threads)
+    t_sc, res, pk = timed(sc.run_selfcheck, bundle, cfg, {}, trace=True)
+    t_sc_1, _, _ = timed(sc.run_selfcheck, bundle, dataclasses.replace(cfg, analysis=dataclasses.replace(a, n_jobs=1)), {})
+
+    build = None if args.skip_build else bench_build()
+    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    md = [
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()}, "
+        f"{os.cpu_count()} CPU(s), Python {platform.python_version()}, numpy {np.__version__}; "
+        f"command `.venv/bin/python benchmarks/run.py{' --quick' if args.quick else ''}`.",
+        "",
+        table(rows),
+        "",
+        f"* `run_selfcheck` on the real snapshot (3 designs × {cfg.selfcheck.simulations:,} simulations per effect): "
+        f"**{t_sc:.1f} s** with `n_jobs = {a.n_jobs}` (joblib threads), {t_sc_1:.1f} s with `n_jobs = 1`; "
+        f"tracemalloc peak {pk:.0f} MB.",
+    ]
+    if build is not None:
+        status = "ok" if build["ok"] else f"FAILED (exit {build['returncode']})"
+        md.append(f"* `reportgen build --offline` (subprocess, from the cache, HTML + PDF): **{build['seconds']:.1f} s**, "
+                  f"{status}; peak RSS of the build process {build['peak_mb']:.0f} MB.")
+        if not build["ok"]:
+            md.append("  Last lines of its output: `" + " / ".join(build["tail"]) + "`")
+    md.append(f"* Peak RSS of this benchmark process: {self_peak:.0f} MB. Total benchmark time "
+              f"{time.perf_counter() - t_start:.0f} s.")
+    md.append("* Reference = loop over statsmodels fits (Granger, VAR, rolling windows) or plain-Python loops "
+              "(placebo dates and means); timed on the subset stated and extrapolated linearly per draw/sample/window.")
+    text = "\n".join(md) + "\n"
+    Path(args.out).write_text(text, encoding="utf-8")
+    print()
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1024 @@
+"""Monte Carlo self-check: size and power of the main tests on samples that mimic the real one.
+
+Every report re-runs its three main tests on ``cfg.selfcheck.simulations`` simulated samples
+per design, under the null and under planted effects, and reports the empirical size at the
+nominal level (with a Wilson Monte Carlo interval), the power curve, the power at the
+economic minimum effect (``cfg.rules.min_effect_monthly_return``) and the minimum detectable
+effect at 80% power. The verdict engine reads :attr:`DesignResult.power_at_min_effect`: a
+"not supported" whose test has less than ``cfg.rules.min_power`` power at the minimum effect
+becomes "insufficient evidence".
+
+Designs
+-------
+``granger`` (claim C3)
+    HC3 Wald Granger test RUT -> BTC, monthly log returns, at the verdict's lag ``L``
+    (:func:`reportgen.analysis.granger.granger_robust_batch`). The cause ``x`` is the real
+    RUT series, held fixed (its own dynamics, volatility and fat tails are the real ones).
+    The target is rebuilt recursively from the restricted AR(L) fit of BTC (no RUT lags):
+    ``y*_t = c + sum_j a_j y*_{t-j} + (s/L) sum_j x_{t-j} + e_t eta_t`` with the restricted
+    residuals ``e_t`` and Rademacher multipliers ``eta_t`` (recursive-design wild bootstrap,
+    Goncalves and Kilian 2004), so the null (``s = 0``) holds exactly while the residuals
+    keep their fat tails and their volatility pattern over time. The effect is
+    ``s * sd(RUT)``: the cumulative BTC log-return response over lags 1..L to a
+    one-standard-deviation monthly RUT move. Economic minimum: ``min_effect`` (2%).
+``placebo`` (claim C4)
+    The breakout placebo test (BTC, longest horizon, real event days of the primary
+    definition) via :func:`reportgen.analysis.event_study.placebo_test_batch`. Null paths are
+    stationary-bootstrap resamples (Politis and Romano 1994) of the real BTC log returns on
+    the RUT trading-day grid; planted paths add ``effect / h`` to each of the ``h`` days after
+    every event. The effect is the mean abnormal log return over the window; economic
+    minimum: ``min_effect`` per month times the horizon in months (6% over 3 months).
+``irf`` (claim C3)
+    The VAR impulse-response band of the primary C3 VAR test: cumulative orthogonalised
+    (Cholesky, RUT first) response of BTC over months 1..3 to a one-s.d. RUT shock; the test
+    rejects when zero lies outside the 95% percentile band of a recursive-design residual
+    bootstrap. The data-generating VAR is the real VAR(p) (RUT, BTC, ETH) with every RUT lag
+    in the crypto equations set to zero except ``A_1[BTC, RUT] = b``; ``b`` is solved so that
+    the *true* cumulative response equals the planted effect exactly (``b`` offsets the
+    indirect channel through the crypto's own lags under the null). Shocks are the real VAR
+    residuals times a Rademacher multiplier shared by the equations (wild bootstrap: fat
+    tails, cross-correlation and heteroskedasticity kept). The bootstrap band of each
+    simulated sample uses the warp-speed method of Giacomini, Politis and White (2013): one
+    bootstrap draw per simulated sample, the band of every sample built from the pooled
+    deviations ``theta* - theta_hat`` of its design. Economic minimum: ``min_effect`` (2%) of
+    cumulative response to a one-s.d. RUT shock.
+
+Effect sizes are ``cfg.selfcheck.effect_grid`` in units of each test's standard error on the
+real sample (Granger: HC3 s.e. of the lag-coefficient sum times sd(RUT); placebo: s.d. of
+the placebo distribution of the mean CAR; IRF: bootstrap s.d. of the cumulative response),
+plus the economic minimum itself. The same random numbers are used for every effect size of
+a design (common random numbers), so the power curve is smooth and its Monte Carlo noise is
+mostly shared.
+
+References
+----------
+Goncalves, S. and Kilian, L. (2004). Bootstrapping autoregressions with conditional
+heteroskedasticity of unknown form. J. Econometrics 123, 89-120.
+Politis, D. N. and Romano, J. P. (1994). The stationary bootstrap. JASA 89, 1303-1313.
+Giacomini, R., Politis, D. N. and White, H. (2013). A warp-speed method for conducting Monte
+Carlo experiments involving bootstrap estimators. Econometric Theory 29, 567-589.
+Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+JASA 22, 209-212.
+MacKinnon, J. G. and White, H. (1985). J. Econometrics 29, 305-325.
+Kilian, L. and Lütkepohl, H. (2017). Structural Vector Autoregressive Analysis, ch. 12.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from reportgen.analysis.common import NotTestable, as_date
+from reportgen.analysis.event_study import (
+    placebo_means,
+    placebo_positions,
+    placebo_test_batch,
+    wilson_interval,
+)
+from reportgen.analysis.granger import granger_design, granger_robust_batch
+from reportgen.analysis.ols import batched_ols, lag_matrix
+from reportgen.analysis.var import bootstrap_irf_draws, ma_matrices, resample_indices
+from reportgen.errors import InsufficientDataError, MissingSeriesError
+
+DESIGNS = ("granger", "placebo", "irf")
+POWER_TARGET = 0.80
+IRF_HORIZONS = (1, 2, 3)
+PATH_CHUNK = 250  # simulated daily paths resampled at a time (bounds memory on long samples)
+SE_SCALE_REPS = 999  # bootstrap / placebo draws used only to measure one s.e. on the real data
+
+__all__ = [
+    "DESIGNS",
+    "DesignResult",
+    "SelfCheckResults",
+    "granger_pvalues_reference",
+    "irf_cum_response",
+    "mde_from_curve",
+    "rejection_rate",
+    "run_selfcheck",
+    "simulate_ar_paths",
+    "simulate_ar_paths_reference",
+    "simulate_granger_design",
+    "simulate_irf_design",
+    "simulate_placebo_design",
+    "simulate_var_paths",
+    "simulate_var_paths_reference",
+    "stationary_bootstrap_indices",
+    "stationary_bootstrap_indices_reference",
+    "var_cum_response_reference",
+    "var_fit_batch",
+]
+
+
+# =========================================================================== results
+
+
+@dataclass(frozen=True, slots=True)
+class DesignResult:
+    """Size and power of one test on simulated samples that mimic the real one.
+
+    Attributes
+    ----------
+    name : ``"granger"``, ``"placebo"`` or ``"irf"``
+    claim : claim the test decides (``"C3"``, ``"C4"``)
+    title : the test in a few words
+    test : what is rejected, in words
+    null : the null hypothesis of the test
+    dgp : how the simulated samples were generated
+    planted : how effects were planted
+    effect_unit : what the effect sizes measure (all effects are log returns, as fractions)
+    nobs : observations of the real test (months, or trading days for the placebo test)
+    n_events : events (placebo design), else 0
+    lags : lag order used (Granger, VAR), else 0
+    horizon : horizon of the tested effect (months; placebo: trading days)
+    simulations : Monte Carlo samples per effect size
+    inner_draws : placebo draws per sample (placebo) / bootstrap draws per sample (irf: 1, warp-speed)
+    alpha : nominal level of the test
+    size, size_ci : rejection rate under the null and its 95% Wilson interval
+    size_ok : the Wilson interval of the size contains ``alpha``
+    se : one standard error of the effect on the real sample, in effect units
+    min_effect : the economic minimum effect in effect units
+    min_effect_se : ``min_effect / se``
+    power_at_min_effect, power_at_min_effect_ci : detection rate at ``min_effect`` (Wilson CI)
+    mde_80 : effect detected with 80% power (linear interpolation on the curve), ``None``
+        when the curve stays below 80% up to its largest effect
+    mde_80_se : ``mde_80 / se``
+    curve_effect, curve_effect_se : planted effects (effect units; s.e. units), ascending;
+        they include 0 and ``min_effect``
+    curve_power, curve_ci_low, curve_ci_high : detection rate at each effect (Wilson CI)
+    failed : simulated samples whose statistic could not be computed (counted as no rejection)
+    seed_entropy : entropy of the design's ``SeedSequence`` (reproducibility)
+    """
+
+    name: str
+    claim: str
+    title: str
+    test: str
+    null: str
+    dgp: str
+    planted: str
+    effect_unit: str
+    nobs: int
+    n_events: int
+    lags: int
+    horizon: int
+    simulations: int
+    inner_draws: int
+    alpha: float
+    size: float
+    size_ci: tuple[float, float]
+    size_ok: bool
+    se: float
+    min_effect: float
+    min_effect_se: float
+    power_at_min_effect: float
+    power_at_min_effect_ci: tuple[float, float]
+    mde_80: float | None
+    mde_80_se: float | None
+    curve_effect: tuple[float, ...]
+    curve_effect_se: tuple[float, ...]
+    curve_power: tuple[float, ...]
+    curve_ci_low: tuple[float, ...]
+    curve_ci_high: tuple[float, ...]
+    failed: int
+    seed_entropy: tuple[int, ...]
+
+    @property
+    def powered(self) -> bool:
+        """Power at the economic minimum is at least 80% (``POWER_TARGET``)."""
+        return self.power_at_min_effect >= POWER_TARGET
+
+    @property
+    def curve(self) -> tuple[tuple[float, float, float, float], ...]:
+        """``(effect, power, ci_low, ci_high)`` per point of the power curve."""
+        return tuple(zip(self.curve_effect, self.curve_power, self.curve_ci_low, self.curve_ci_high))
+
+
+@dataclass(frozen=True, slots=True)
+class SelfCheckResults:
+    """Monte Carlo self-check of the main tests (see the module docstring).
+
+    For the verdict engine
+    ----------------------
+    ``granger.power_at_min_effect`` (C3, Granger), ``irf.power_at_min_effect`` (C3, VAR) and
+    ``placebo.power_at_min_effect`` (C4); :meth:`power` looks one up by design name and
+    returns ``None`` when that design is :class:`NotTestable`.
+    """
+
+    granger: DesignResult | NotTestable
+    placebo: DesignResult | NotTestable
+    irf: DesignResult | NotTestable
+    simulations: int
+    alpha: float
+    min_effect_monthly: float
+    min_power: float
+    effect_grid_se: tuple[float, ...]
+    seed: int
+
+    @property
+    def designs(self) -> tuple[DesignResult, ...]:
+        """The designs that ran, in the order granger, placebo, irf."""
+        return tuple(d for d in (self.granger, self.placebo, self.irf) if isinstance(d, DesignResult))
+
+    @property
+    def skipped(self) -> tuple[tuple[str, NotTestable], ...]:
+        """``(name, NotTestable)`` for designs that could not run."""
+        return tuple((n, getattr(self, n)) for n in DESIGNS if isinstance(getattr(self, n), NotTestable))
+
+    def power(self, design: str) -> float | None:
+        """Power at the economic minimum effect of ``design`` (``None`` if not testable)."""
+        if design not in DESIGNS:
+            raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
+        d = getattr(self, design)
+        return d.power_at_min_effect if isinstance(d, DesignResult) else None
+
+
+# =========================================================================== small tools
+
+
+def rejection_rate(reject: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Share of rejections and its ``1 - alpha`` Wilson interval.
+
+    Parameters
+    ----------
+    reject : bool array (n,)
+
+    Returns
+    -------
+    (rate, ci_low, ci_high)
+    """
+    r = np.asarray(reject, dtype=bool)
+    lo, hi = wilson_interval(int(r.sum()), int(r.size), alpha)
+    return float(r.mean()), lo, hi
+
+
+def mde_from_curve(effects: Sequence[float], power: Sequence[float], target: float = POWER_TARGET) -> float | None:
+    """Smallest effect at which the power curve reaches ``target`` (linear interpolation).
+
+    Parameters
+    ----------
+    effects : ascending effect sizes
+    power : detection rates at ``effects``
+    target : power level (0.8)
+
+    Returns
+    -------
+    The interpolated effect of the first crossing of ``target``; ``effects[0]`` if the curve
+    starts above it; ``None`` if it never reaches it.
+    """
+    e = np.asarray(effects, dtype=float)
+    p = np.asarray(power, dtype=float)
+    if e.shape != p.shape or e.ndim != 1 or e.size < 2:
+        raise ValueError(f"effects and power must be 1-D of equal length >= 2, got {e.shape} and {p.shape}")
+    if np.any(np.diff(e) < 0):
+        raise ValueError("effects must be ascending")
+    above = np.flatnonzero(p >= target)
+    if above.size == 0:
+        return None
+    k = int(above[0])
+    if k == 0:
+        return float(e[0])
+    e0, e1, p0, p1 = e[k - 1], e[k], p[k - 1], p[k]
+    return float(e0 + (target - p0) * (e1 - e0) / (p1 - p0))
+
+
+def _grid(grid_se: Sequence[float], se: float, min_effect: float) -> tuple[np.ndarray, np.ndarray]:
+    """Effects (effect units) and their s.e. units, ascending, with 0 and ``min_effect``."""
+    pts = {0.0: 0.0}
+    for g in grid_se:
+        pts[round(float(g) * se, 15)] = float(g)
+    pts[round(min_effect, 15)] = min_effect / se
+    eff = np.array(sorted(pts))
+    return eff, np.array([pts[e] for e in eff])
+
+
+def _rademacher(rng: np.random.Generator, size) -> np.ndarray:
+    return 2.0 * rng.integers(0, 2, size=size) - 1.0
+
+
+# =========================================================================== resampling
+
+
+def _stationary_indices_from(start: np.ndarray, restart: np.ndarray) -> np.ndarray:
+    n = start.shape[-1]
+    t = np.arange(n)
+    restart = restart.copy()
+    restart[..., 0] = True
+    last = np.maximum.accumulate(np.where(restart, t, 0), axis=-1)
+    return (np.take_along_axis(start, last, axis=-1) + (t - last)) % n
+
+
+def stationary_bootstrap_indices(n: int, size: int, block_length: float, rng: np.random.Generator) -> np.ndarray:
+    """Index paths of the stationary bootstrap (Politis and Romano 1994), all paths at once.
+
+    Parameters
+    ----------
+    n : length of the series (and of each path)
+    size : number of paths
+    block_length : mean block length ``L`` (restart probability ``1/L``)
+    rng : numpy Generator
+
+    Returns
+    -------
+    int array (size, n): path ``b`` reads ``x[idx[b]]``; blocks wrap around the end.
+    """
+    if not block_length >= 1:
+        raise ValueError(f"block_length must be >= 1, got {block_length}")
+    start = rng.integers(0, n, size=(size, n))
+    restart = rng.random((size, n)) < 1.0 / block_length
+    return _stationary_indices_from(start, restart)
+
+
+def stationary_bootstrap_indices_reference(start: np.ndarray, restart: np.ndarray) -> np.ndarray:
+    """Reference for :func:`stationary_bootstrap_indices` given its uniform draws: a plain loop."""
+    size, n = start.shape
+    out = np.empty((size, n), dtype=np.int64)
+    for b in range(size):
+        for t in range(n):
+            out[b, t] = start[b, t] if (t == 0 or restart[b, t]) else (out[b, t - 1] + 1) % n
+    return out
+
+
+# =========================================================================== Granger design
+
+
+def simulate_ar_paths(y0: np.ndarray, intercept: float, ar: np.ndarray, shocks: np.ndarray) -> np.ndarray:
+    """Recursive AR(L) paths ``y_t = c + sum_j a_j y_{t-j} + shocks_t`` for a batch.
+
+    Parameters
+    ----------
+    y0 : array (L,) starting values (the real first L observations)
+    intercept : c
+    ar : array (L,) a_1..a_L
+    shocks : array (B, n) everything else that enters period t (shocks plus planted terms)
+
+    Returns
+    -------
+    array (B, L + n)
+    """
+    ar = np.asarray(ar, dtype=float)
+    L = ar.size
+    B, n = shocks.shape
+    out = np.empty((B, L + n))
+    out[:, :L] = y0[:L]
+    for t in range(L, L + n):
+        acc = intercept + shocks[:, t - L]
+        for j in range(1, L + 1):
+            acc = acc + ar[j - 1] * out[:, t - j]
+        out[:, t] = acc
+    return out
+
+
+def simulate_ar_paths_reference(y0, intercept, ar, shocks) -> np.ndarray:
+    """Reference for :func:`simulate_ar_paths`: a scalar loop."""
+    L = len(ar)
+    B, n = shocks.shape
+    out = np.empty((B, L + n))
+    for b in range(B):
+        out[b, :L] = y0[:L]
+        for t in range(L, L + n):
+            out[b, t] = intercept + shocks[b, t - L] + sum(ar[j - 1] * out[b, t - j] for j in range(1, L + 1))
+    return out
+
+
+def granger_pvalues_reference(y: np.ndarray, x: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reference for the batched HC3 Granger test: a loop over statsmodels OLS fits.
+
+    Same design as :func:`reportgen.analysis.granger.granger_design` (constant, y lags, x lags).
+    """
+    import statsmodels.api as sm
+
+    y = np.atleast_2d(y)
+    x = np.atleast_2d(x)
+    stat, pval = np.empty(y.shape[0]), np.empty(y.shape[0])
+    for b in range(y.shape[0]):
+        Y, X, cols = granger_design(y[b], x[b], lags)
+        R = np.zeros((lags, X.shape[1]))
+        R[np.arange(lags), cols] = 1.0
+        f = sm.OLS(Y, X).fit(cov_type="HC3").f_test(R)
+        stat[b], pval[b] = float(np.squeeze(f.fvalue)), float(np.squeeze(f.pvalue))
+    return stat, pval
+
+
+def _coef_sum_se(y: np.ndarray, x: np.ndarray, lags: int) -> tuple[float, float]:
+    """Lag-coefficient sum of x and its HC3 standard error on the real data."""
+    Y, X, cols = granger_design(y, x, lags)
+    beta, e = batched_ols(X, Y)
+    XtXi = np.linalg.inv(X.T @ X)
+    h = np.einsum("nk,kl,nl->n", X, XtXi, X)
+    A = XtXi[cols, :] @ X.T
+    V = (A * (e**2 / (1 - h) ** 2)) @ A.T
+    return float(beta[cols].sum()), float(np.sqrt(V.sum()))
+
+
+def simulate_granger_design(
+    y: np.ndarray,
+    x: np.ndarray,
+    lags: int,
+    effects: np.ndarray,
+    n_sim: int,
+    rng: np.random.Generator,
+    alpha: float = 0.05,
+) -> dict:
+    """Rejection indicators of the HC3 Granger test x -> y on simulated samples.
+
+    Parameters
+    ----------
+    y, x : array (T,) real target and cause
+    lags : L
+    effects : array (E,) planted cumulative responses ``s * sd(x)`` (log-return units)
+    n_sim : samples per effect
+    rng : numpy Generator
+    alpha : level
+
+    Returns
+    -------
+    dict with ``reject`` (E, n_sim) bool, ``pvalue`` (E, n_sim), ``failed`` (int).
+
+    Notes
+    -----
+    The ``n_sim`` samples of each effect size go through one call of
+    :func:`reportgen.analysis.granger.granger_robust_batch`; the multipliers are shared by
+    the effect sizes (common random numbers).
+    """
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    T = y.size
+    # restricted AR(L) of the target, no cause lags
+    Yr, Xr = lag_matrix(y[:, None], lags)
+    beta, e = batched_ols(Xr, Yr[:, 0])
+    c, ar = float(beta[0]), beta[1:]
+    n = T - lags
+    eta = _rademacher(rng, (n_sim, n))
+    shocks = e[None, :] * eta  # (n_sim, n)
+    xl = sum(x[lags - j : T - j] for j in range(1, lags + 1)) / lags  # mean of x_{t-1..t-L}
+    slope = np.asarray(effects, dtype=float) / np.std(x, ddof=1)  # s: sum of lag coefficients
+    xs = np.broadcast_to(x, (n_sim, T))
+    pv = np.empty((slope.size, n_sim))
+    for k, s in enumerate(slope):
+        ystar = simulate_ar_paths(y[:lags], c, ar, shocks + s * xl[None, :])
+        with np.errstate(all="ignore"):
+            _, pv[k] = granger_robust_batch(ystar, xs, lags)
+    bad = ~np.isfinite(pv)
+    return {"reject": (pv <= alpha) & ~bad, "pvalue": pv, "failed": int(bad.sum())}
+
+
+# =========================================================================== placebo design
+
+
+def simulate_placebo_design(
+    returns: np.ndarray,
+    event_idx: np.ndarray,
+    horizon: int,
+    effects: np.ndarray,
+    n_sim: int,
+    draws: int,
+    block_length: float,
+    rng: np.random.Generator,
+    alpha: float = 0.05,
+    method: str = "shift",
+) -> dict:
+    """Rejection indicators of the one-sided placebo test on simulated daily paths.
+
+    Parameters
+    ----------
+    returns : array (T,) real daily log returns (on the event grid)
+    event_idx : int array (n,) real event positions
+    horizon : event window in days (t+1..t+horizon)
+    effects : array (E,) planted mean abnormal return over the window
+    n_sim : paths per effect
+    draws : placebo draws per path
+    block_length : mean block of the stationary bootstrap (paths and placebo dates)
+    rng : numpy Generator
+    method : ``"shift"`` (default) or ``"batch"``
+
+    Returns
+    -------
+    dict with ``reject`` (E, n_sim), ``pvalue`` (E, n_sim), ``failed``.
+
+    Notes
+    -----
+    Every effect uses the same paths and the same placebo dates. ``"batch"`` calls
+    :func:`reportgen.analysis.event_study.placebo_test_batch` once per effect size. ``"shift"``
+    gives the same p-values in one pass: a planted effect ``d`` adds ``d * w`` to a mean CAR,
+    where ``w`` is the planted mass inside its windows (1 for the real events when their
+    windows do not overlap; the overlap share for a placebo set), so the placebo means of the
+    null paths are computed once (dates from
+    :func:`~reportgen.analysis.event_study.placebo_positions`
+    with the same generator as ``placebo_test_batch``; the mean CAR of every placebo set for
+    every path is one sparse matrix product) and shifted per effect.
+    """
+    r = np.asarray(returns, dtype=float)
+    e = np.sort(np.asarray(event_idx, dtype=np.int64))
+    T = r.size
+    if method not in ("shift", "batch"):
+        raise ValueError(f"method must be one of ('shift', 'batch'), got {method!r}")
+    chunks = [r[stationary_bootstrap_indices(T, min(PATH_CHUNK, n_sim - b0), block_length, rng)]
+              for b0 in range(0, n_sim, PATH_CHUNK)]
+    placebo_seed = int(rng.integers(0, 2**63 - 1))
+    if method == "batch":
+        base = np.concatenate(chunks)
+        window = _event_window(T, e, horizon)
+        rej, pv = [], []
+        for eff in np.asarray(effects, dtype=float):
+            paths = base + eff * window[None, :] if eff != 0 else base
+            p = placebo_test_batch(paths, e, horizon, draws, block_length, np.random.default_rng(placebo_seed))
+            pv.append(p)
+            rej.append(p <= alpha + 1e-12)
+        return {"reject": np.array(rej), "pvalue": np.array(pv), "failed": 0}
+    # the same placebo dates as placebo_test_batch(..., rng=default_rng(placebo_seed))
+    pos = placebo_positions(e, T - horizon, draws, block_length, np.random.default_rng(placebo_seed))
+    M = _placebo_matrix(pos, T - horizon)
+    car = np.empty((n_sim, T - horizon))  # CAR after every day of every path
+    for k, b0 in enumerate(range(0, n_sim, PATH_CHUNK)):
+        car[b0 : b0 + PATH_CHUNK] = _window_sums(chunks[k], horizon)
+        chunks[k] = None
+    real0 = car[:, e].mean(axis=1)  # (n_sim,)
+    null0 = np.asarray((M.T @ car.T).T)  # (n_sim, draws) placebo mean CARs
+    del car
+    wcar = _window_sums(_event_window(T, e, horizon)[None], horizon)[0]
+    w_real = float(wcar[e].mean())
+    w_null = M.T @ wcar  # (draws,) planted mass inside each placebo set
+    rej, pv = [], []
+    for eff in np.asarray(effects, dtype=float):
+        exceed = (null0 + eff * w_null[None, :] >= (real0 + eff * w_real)[:, None]).sum(axis=1)
+        p = (1.0 + exceed) / (1.0 + draws)
+        pv.append(p)
+        rej.append(p <= alpha + 1e-12)
+    return {"reject": np.array(rej), "pvalue": np.array(pv), "failed": 0}
+
+
+def _window_sums(r: np.ndarray, horizon: int) -> np.ndarray:
+    """``out[:, s] = r[:, s+1] + ... + r[:, s+horizon]`` for s = 0..T-horizon-1."""
+    cum = np.concatenate([np.zeros((r.shape[0], 1)), np.cumsum(r, axis=1)], axis=1)
+    return cum[:, horizon + 1 :] - cum[:, 1 : cum.shape[1] - horizon]
+
+
+def _placebo_matrix(pos: np.ndarray, n_valid: int):
+    """Sparse (n_valid, draws) averaging matrix: column d has 1/n at each of the n dates of set d."""
+    from scipy import sparse
+
+    draws, n = pos.shape
+    cols = np.repeat(np.arange(draws), n)
+    return sparse.csc_matrix((np.full(draws * n, 1.0 / n), (pos.ravel(), cols)), shape=(n_valid, draws))
+
+
+def _event_window(T: int, e: np.ndarray, horizon: int) -> np.ndarray:
+    """Planted daily abnormal return per unit of effect: 1/horizon on days t+1..t+horizon of each event."""
+    window = np.zeros(T)
+    for i in e:
+        window[i + 1 : i + 1 + horizon] += 1.0 / horizon
+    return window
+
+
+# =========================================================================== VAR / IRF design
+
+
+def var_fit_batch(y: np.ndarray, lags: int):
+    """OLS VAR(p) with a constant for a batch ``y`` (B, T, K).
+
+    Returns
+    -------
+    intercept (B, K), coefs (B, p, K, K) with ``coefs[b, j, i, k]`` the effect of variable k
+    at lag j+1 on variable i, residuals (B, T-p, K), sigma (B, K, K) with the
+    ``T - p - Kp - 1`` degrees-of-freedom correction (statsmodels' choice).
+    """
+    B, T, K = y.shape
+    Y, X = lag_matrix(y, lags)
+    beta, resid = batched_ols(X, Y)
+    dof = T - lags - K * lags - 1
+    sigma = np.swapaxes(resid, -1, -2) @ resid / dof
+    coefs = np.swapaxes(beta[:, 1:, :].reshape(B, lags, K, K), -1, -2)
+    return beta[:, 0, :], coefs, resid, sigma
+
+
+def irf_cum_response(coefs: np.ndarray, sigma: np.ndarray, response: int, shock: int,
+                     horizons: Sequence[int] = IRF_HORIZONS) -> np.ndarray:
+    """Cumulative orthogonalised (Cholesky) response of ``response`` to a one-s.d. ``shock``
+    over ``horizons``: ``sum_h (Phi_h P)[response, shock]``; batched over leading axes."""
+    phi = ma_matrices(coefs, max(horizons))
+    P = np.linalg.cholesky(sigma)
+    col = phi[..., list(horizons), :, :] @ P[..., None, :, shock : shock + 1]
+    return col[..., response, 0].sum(axis=-1)
+
+
+def simulate_var_paths(y0: np.ndarray, intercept: np.ndarray, coefs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Recursive VAR paths ``y_t = c + sum_j A_j y_{t-j} + u_t``, batched.
+
+    Parameters
+    ----------
+    y0 : array (p, K) or (B, p, K) starting values
+    intercept : array (K,) or (B, K)
+    coefs : array (p, K, K) or (B, p, K, K)
+    u : array (B, n, K)
+
+    Returns
+    -------
+    array (B, p + n, K)
+    """
+    B, n, K = u.shape
+    p = coefs.shape[-3]
+    out = np.empty((B, p + n, K))
+    out[:, :p, :] = y0
+    At = np.swapaxes(np.broadcast_to(coefs, (B,) + coefs.shape[-3:]), -1, -2)  # (B, p, K, K)
+    c = np.broadcast_to(intercept, (B, K))
+    for t in range(p, p + n):
+        acc = c + u[:, t - p, :]
+        for j in range(1, p + 1):
+            acc = acc + (out[:, t - j, None, :] @ At[:, j - 1])[:, 0, :]
+        out[:, t, :] = acc
+    return out
+
+
+def simulate_var_paths_reference(y0, intercept, coefs, u) -> np.ndarray:
+    """Reference for :func:`simulate_var_paths` (one shared VAR): a loop per sample and period."""
+    B, n, K = u.shape
+    p = coefs.shape[0]
+    out = np.empty((B, p + n, K))
+    for b in range(B):
+        out[b, :p] = y0
+        for t in range(p, p + n):
+            v = intercept + u[b, t - p]
+            for j in range(1, p + 1):
+                v = v + coefs[j - 1] @ out[b, t - j]
+            out[b, t] = v
+    return out
+
+
+def var_cum_response_reference(y: np.ndarray, lags: int, response: int, shock: int,
+                               horizons: Sequence[int] = IRF_HORIZONS) -> np.ndarray:
+    """Reference for ``irf_cum_response(var_fit_batch(y))``: a loop over statsmodels VAR fits."""
+    from statsmodels.tsa.api import VAR
+
+    out = np.empty(y.shape[0])
+    for b in range(y.shape[0]):
+        irf = VAR(y[b]).fit(lags, trend="c").orth_ma_rep(max(horizons))
+        out[b] = irf[list(horizons), response, shock].sum()
+    return out
+
+
+def _planted_coef(c_zero: np.ndarray, sigma: np.ndarray, response: int, shock: int, target: float,
+                  horizons: Sequence[int]) -> tuple[np.ndarray, float]:
+    """Coefficients with ``A_1[response, shock] = b`` solved so the true response equals ``target``."""
+
+    def theta(b: float) -> float:
+        A = c_zero.copy()
+        A[0, response, shock] = b
+        return float(irf_cum_response(A, sigma, response, shock, horizons)) - target
+
+    f0 = theta(0.0)
+    slope = theta(1e-3) - f0
+    b0 = -f0 / (slope / 1e-3) if slope != 0 else 0.0
+    b = float(optimize.newton(theta, b0, tol=1e-14, maxiter=100))
+    A = c_zero.copy()
+    A[0, response, shock] = b
+    return A, b
+
+
+def simulate_irf_design(
+    y: np.ndarray,
+    lags: int,
+    effects: np.ndarray,
+    n_sim: int,
+    rng: np.random.Generator,
+    alpha: float = 0.05,
+    response: int = 1,
+    shock: int = 0,
+    horizons: Sequence[int] = IRF_HORIZONS,
+) -> dict:
+    """Rejection indicators of the IRF-band test on simulated VAR samples (warp-speed bootstrap).
+
+    Parameters
+    ----------
+    y : array (T, K) real data, variables in Cholesky order (shock first)
+    lags : VAR order p of the real test
+    effects : array (E,) true cumulative responses planted (log-return units)
+    n_sim : samples per effect
+    rng : numpy Generator
+    alpha : 1 - band level
+    response, shock : variable positions
+
+    Returns
+    -------
+    dict with ``reject`` (E, n_sim): zero outside the band (two-sided at effect 0; band
+    above zero for positive effects), ``estimate`` (E, n_sim), ``failed``.
+
+    Notes
+    -----
+    Warp-speed (Giacomini, Politis and White 2013): each simulated sample gets one
+    recursive-design residual-bootstrap draw ``theta*``; the percentile band of sample ``b``
+    is ``theta_hat_b + [q_{a/2}, q_{1-a/2}]`` of the pooled ``theta* - theta_hat`` of its
+    design. Two batched VAR fits per sample; one vectorised pass over the samples per effect
+    size, with the same shocks and bootstrap indices for every effect (common random numbers).
+    """
+    y = np.asarray(y, dtype=float)
+    T, K = y.shape
+    n = T - lags
+    c, A, U, _ = var_fit_batch(y[None], lags)
+    c, A, U = c[0], A[0], U[0]
+    sigma_dgp = U.T @ U / n  # covariance of the wild shocks U_t * eta_t
+    A_zero = A.copy()
+    crypto = [i for i in range(K) if i != shock]
+    A_zero[:, crypto, shock] = 0.0
+    effects = np.asarray(effects, dtype=float)
+    coefs = np.stack([_planted_coef(A_zero, sigma_dgp, response, shock, t, horizons)[0] for t in effects])
+    E = effects.size
+    eta = _rademacher(rng, (n_sim, n))
+    u = U[None] * eta[..., None]  # (n_sim, n, K), shared by all effects
+    idx = rng.integers(0, n, size=(n_sim, n))  # bootstrap draw of each sample, shared by all effects
+    est, boot = np.empty((E, n_sim)), np.empty((E, n_sim))
+    for k in range(E):
+        ystar = simulate_var_paths(y[:lags], c, coefs[k], u)
+        with np.errstate(all="ignore"):
+            cb, Ab, Ub, Sb = var_fit_batch(ystar, lags)
+            est[k] = irf_cum_response(Ab, Sb, response, shock, horizons)
+            # one bootstrap draw per sample: iid resampling of its centred residuals
+            Uc = Ub - Ub.mean(axis=1, keepdims=True)
+            ub = np.take_along_axis(Uc, idx[..., None], axis=1)
+            yb = simulate_var_paths(ystar[:, :lags], cb, Ab, ub)
+            _, Abb, _, Sbb = var_fit_batch(yb, lags)
+            boot[k] = irf_cum_response(Abb, Sbb, response, shock, horizons)
+    dev = boot - est
+    ok = np.isfinite(dev) & np.isfinite(est)
+    reject = np.zeros((E, n_sim), dtype=bool)
+    for k in range(E):
+        q_lo, q_hi = np.quantile(dev[k][ok[k]], [alpha / 2, 1 - alpha / 2])
+        lo, hi = est[k] + q_lo, est[k] + q_hi
+        reject[k] = (lo > 0) if effects[k] > 0 else ((lo > 0) | (hi < 0))
+    reject &= ok
+    return {"reject": reject, "estimate": est, "failed": int((~ok).sum())}
+
+
+# =========================================================================== assembling a design
+
+
+def _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha, seed_seq, **meta) -> DesignResult:
+    rates = [rejection_rate(sim["reject"][k], alpha) for k in range(eff.size)]
+    power = np.array([r[0] for r in rates])
+    i0 = int(np.flatnonzero(eff == 0.0)[0])
+    imin = int(np.argmin(np.abs(eff - min_effect)))
+    size, slo, shi = rates[i0]
+    mde = mde_from_curve(eff, power)
+    return DesignResult(
+        name=name,
+        simulations=int(n_sim),
+        alpha=float(alpha),
+        size=size,
+        size_ci=(slo, shi),
+        size_ok=bool(slo <= alpha <= shi),
+        se=float(se),
+        min_effect=float(min_effect),
+        min_effect_se=float(min_effect / se),
+        power_at_min_effect=rates[imin][0],
+        power_at_min_effect_ci=(rates[imin][1], rates[imin][2]),
+        mde_80=mde,
+        mde_80_se=None if mde is None else float(mde / se),
+        curve_effect=tuple(float(v) for v in eff),
+        curve_effect_se=tuple(float(v) for v in eff_se),
+        curve_power=tuple(float(v) for v in power),
+        curve_ci_low=tuple(r[1] for r in rates),
+        curve_ci_high=tuple(r[2] for r in rates),
+        failed=int(sim["failed"]),
+        seed_entropy=tuple(int(v) for v in np.atleast_1d(seed_seq.entropy)) + tuple(seed_seq.spawn_key),
+        **meta,
+    )
+
+
+def _extend(run, eff, eff_se, se, grid_max):
+    """Run the design; if power stays below 80%, add effects up to twice the grid's maximum."""
+    sim = run(eff)
+    if np.any(sim["reject"].mean(axis=1) >= POWER_TARGET):
+        return sim, eff, eff_se
+    extra_se = np.array([1.5, 2.0]) * max(grid_max, 1.0)
+    extra_se = extra_se[extra_se * se > eff.max()]
+    if extra_se.size == 0:
+        return sim, eff, eff_se
+    more = run(extra_se * se)
+    sim = {k: (np.concatenate([sim[k], more[k]]) if isinstance(sim[k], np.ndarray) else sim[k] + more[k])
+           for k in sim}
+    return sim, np.concatenate([eff, extra_se * se]), np.concatenate([eff_se, extra_se])
+
+
+# ---------------------------------------------------------------- pickers from other results
+
+
+def _granger_lag(results: dict, cfg) -> tuple[int, str]:
+    ll = results.get("leadlag")
+    lag = getattr(ll, "primary_lag", None)
+    if isinstance(lag, (int, np.integer)) and lag >= 1:
+        return int(lag), "lead-lag primary lag"
+    return int(max(cfg.analysis.monthly_lags)), "longest of analysis.monthly_lags"
+
+
+def _var_lag(results: dict) -> tuple[int | None, str]:
+    sysr = getattr(results.get("var"), "rut_crypto", None)
+    lag = getattr(sysr, "lags", None)
+    if isinstance(lag, (int, np.integer)) and lag >= 1:
+        return int(lag), "lag of the rut_crypto VAR (AIC, at least 1)"
+    return None, ""
+
+
+def _event_dates(results: dict, bundle, cfg, horizon_months: int) -> tuple[tuple[dt.date, ...], str]:
+    primary = cfg.events.definitions[0].name
+    ev = results.get("events")
+    for car in getattr(ev, "cars", ()) or ():
+        if (getattr(car, "definition", None), getattr(car, "asset", None), getattr(car, "horizon_months", None),
+                getattr(car, "measure", None)) == (primary, "BTC", horizon_months, "raw"):
+            return tuple(car.event_dates), f"event dates of the primary test ({primary}, BTC, {horizon_months} months)"
+    from reportgen.analysis.breakouts import detect_breakouts
+
+    sets = detect_breakouts(bundle.series("RUT"), cfg.events.definitions[0], horizon_months)
+    return sets.dates, f"{primary} breakouts detected here (event-study results unavailable)"
+
+
+# ---------------------------------------------------------------- the three designs
+
+
+def _daily_grid(bundle) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """BTC log returns between consecutive RUT trading days inside the BTC sample."""
+    btc = bundle.series("BTC").dropna()
+    rut = bundle.series("RUT").dropna()
+    days = rut.index[(rut.index >= btc.index[0]) & (rut.index <= btc.index[-1])]
+    pos = btc.index.searchsorted(days, side="right") - 1
+    lp = np.log(btc.to_numpy(float))[pos]
+    return days[1:], np.diff(lp)
+
+
+def _design_granger(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
+    lags, lag_src = _granger_lag(results, cfg)
+    frame = bundle.returns(["RUT", "BTC"], "monthly")
+    x, y = frame["RUT"].to_numpy(float), frame["BTC"].to_numpy(float)
+    if y.size < 3 * lags + 1 + 10 + lags:
+        raise InsufficientDataError(f"need {3 * lags + 11 + lags} monthly observations for {lags} lags; have {y.size}")
+    sd_x = float(np.std(x, ddof=1))
+    _, se_sum = _coef_sum_se(y, x, lags)
+    se = se_sum * sd_x
+    min_eff = cfg.rules.min_effect_monthly_return
+    eff, eff_se = _grid(grid_se, se, min_eff)
+    rng = np.random.default_rng(rng_seq)
+    sim, eff, eff_se = _extend(lambda e: simulate_granger_design(y, x, lags, e, n_sim, rng, alpha),
+                               eff, eff_se, se, max(grid_se))
+    return _summarise(
+        "granger", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
+        claim="C3", title=f"Granger RUT → BTC, monthly, {lags} lags, HC3 Wald",
+        test=f"HC3 Wald F test of the {lags} RUT lag coefficients in the BTC equation, p ≤ {alpha:g}",
+        null="RUT returns do not Granger-cause BTC returns",
+        dgp=(f"real RUT series held fixed; BTC rebuilt from its restricted AR({lags}) fit with its residuals "
+             "times Rademacher draws (recursive-design wild bootstrap)"),
+        planted=(f"BTC_t += (s/{lags}) · (RUT_t-1 + … + RUT_t-{lags}); effect = s · sd(RUT) "
+                 f"(sd(RUT) = {sd_x:.4f}); lag {lags} = {lag_src}"),
+        effect_unit=f"cumulative BTC log return over months 1–{lags} per one-s.d. monthly RUT move",
+        nobs=int(y.size - lags), n_events=0, lags=lags, horizon=lags, inner_draws=0,
+    )
+
+
+def _design_placebo(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
+    hm = max(cfg.events.horizons_months)
+    days, r = _daily_grid(bundle)
+    end = days + pd.DateOffset(months=hm)
+    j = np.arange(days.size)
+    k = days.searchsorted(end, side="right") - 1 - j
+    horizon = int(np.median(k[end <= days[-1]]))
+    dates, src = _event_dates(results, bundle, cfg, hm)
+    pos = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(list(dates)))) if dates else np.array([], int)
+    pos = np.unique(pos[(pos >= 0) & (pos <= r.size - horizon - 1)])
+    if pos.size < 1:
+        raise InsufficientDataError(f"need at least 1 breakout with a full {hm}-month BTC window; have 0")
+    block = float(cfg.events.block_length_days)
+    draws = int(cfg.events.placebo_draws)
+    rng = np.random.default_rng(rng_seq)
+    # one s.e.: s.d. of the placebo distribution of the mean CAR on the real returns
+    cum = np.concatenate([[0.0], np.cumsum(r)])[None]
+    null = placebo_means(cum, placebo_positions(pos, r.size - horizon, SE_SCALE_REPS, block, rng), horizon)[0]
+    se = float(np.std(null, ddof=1))
+    min_eff = cfg.rules.min_effect_monthly_return * hm
+    eff, eff_se = _grid(grid_se, se, min_eff)
+    sim, eff, eff_se = _extend(
+        lambda e: simulate_placebo_design(r, pos, horizon, e, n_sim, draws, block, rng, alpha),
+        eff, eff_se, se, max(grid_se))
+    return _summarise(
+        "placebo", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
+        claim="C4", title=f"Breakout placebo test, BTC, {hm} months ({horizon} trading days)",
+        test=(f"one-sided placebo test: mean BTC log return over the {horizon} trading days after the "
+              f"{pos.size} real breakouts vs {draws:,} stationary-bootstrap placebo date sets, p ≤ {alpha:g}"),
+        null="BTC returns after Russell breakouts are no higher than after random dates",
+        dgp=(f"stationary bootstrap (mean block {block:g} days) of real BTC log returns on RUT trading days "
+             f"{as_date(days[0])} to {as_date(days[-1])}; events at the real dates ({src})"),
+        planted=f"+effect/{horizon} added to each of the {horizon} trading days after every event",
+        effect_unit=f"mean BTC log return over the {hm} months after an event (abnormal, total)",
+        nobs=int(r.size), n_events=int(pos.size), lags=0, horizon=horizon, inner_draws=draws,
+    )
+
+
+def _design_irf(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
+    frame = bundle.returns(["RUT", "BTC", "ETH"], "monthly")
+    y = frame.to_numpy(float)
+    lags, lag_src = _var_lag(results)
+    if lags is None:
+        from reportgen.analysis.var import select_lags
+
+        lags, lag_src = max(1, int(select_lags(y).chosen)), "AIC choice (VAR results unavailable)"
+    K = y.shape[1]
+    if y.shape[0] < lags + 2 * (K * lags + 1) + 10:
+        raise InsufficientDataError(
+            f"need {lags + 2 * (K * lags + 1) + 10} monthly observations for a {K}-variable VAR with {lags} lags; "
+            f"have {y.shape[0]}")
+    rng = np.random.default_rng(rng_seq)
+    # one s.e.: bootstrap s.d. of the cumulative response on the real data
+    draws = bootstrap_irf_draws(y, lags, max(IRF_HORIZONS), resample_indices(y.shape[0] - lags, SE_SCALE_REPS, rng))
+    se = float(np.std(draws["orth"][:, 1 : max(IRF_HORIZONS) + 1, 1, 0].sum(axis=1), ddof=1))
+    min_eff = cfg.rules.min_effect_monthly_return
+    eff, eff_se = _grid(grid_se, se, min_eff)
+    sim, eff, eff_se = _extend(lambda e: simulate_irf_design(y, lags, e, n_sim, rng, alpha),
+                               eff, eff_se, se, max(grid_se))
+    h = max(IRF_HORIZONS)
+    return _summarise(
+        "irf", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
+        claim="C3", title=f"VAR({lags}) impulse response RUT → BTC, months 1–{h}",
+        test=(f"cumulative orthogonalised BTC response over months 1–{h} to a one-s.d. RUT shock; "
+              f"rejects when 0 is outside the {1 - alpha:.0%} residual-bootstrap percentile band "
+              "(warp-speed: one bootstrap draw per sample)"),
+        null=f"the cumulative BTC response over months 1–{h} to a RUT shock is zero",
+        dgp=(f"real VAR({lags}) of RUT, BTC, ETH with the RUT lags in the crypto equations set to zero "
+             "except A1[BTC, RUT], solved so that the true response equals the planted effect; "
+             "residuals times a shared Rademacher draw (wild bootstrap)"),
+        planted=f"true cumulative response over months 1–{h} set to the effect; lag {lags} = {lag_src}",
+        effect_unit=f"cumulative BTC log return over months 1–{h} after a one-s.d. RUT shock",
+        nobs=int(y.shape[0] - lags), n_events=0, lags=lags, horizon=h, inner_draws=1,
+    )
+
+
+_BUILDERS = {"granger": _design_granger, "placebo": _design_placebo, "irf": _design_irf}
+
+
+def _run_design(name, bundle, cfg, results, seq, n_sim, alpha, grid_se):
+    try:
+        return _BUILDERS[name](bundle, cfg, results, seq, n_sim, alpha, grid_se)
+    except MissingSeriesError as exc:
+        return NotTestable(reason=str(exc), missing=tuple(exc.keys))
+    except InsufficientDataError as exc:
+        return NotTestable(reason=str(exc))
+
+
+def run_selfcheck(bundle, cfg, results: dict | None = None, designs: Sequence[str] = DESIGNS) -> SelfCheckResults:
+    """Size and power of the main tests on simulated samples that mimic the real one.
+
+    Parameters
+    ----------
+    bundle : DataBundle
+    cfg : Config (uses ``selfcheck.simulations``, ``selfcheck.effect_grid``, ``rules.alpha``,
+        ``rules.min_effect_monthly_return``, ``rules.min_power``, ``analysis.seed``,
+        ``analysis.n_jobs``, ``events.*``)
+    results : the other families' results (``leadlag`` for the Granger lag, ``var`` for the
+        VAR lag, ``events`` for the real event dates); missing ones fall back to the config.
+    designs : subset of :data:`DESIGNS` to run (the others become NotTestable)
+
+    Returns
+    -------
+    SelfCheckResults
+        Never raises for missing data: an affected design is :class:`NotTestable`.
+
+    Notes
+    -----
+    Each design has its own ``SeedSequence([seed, 7, k])``, so results do not depend on the
+    order or parallelism of the designs. The designs run on ``analysis.n_jobs`` joblib
+    workers (threads by default; any joblib backend via ``joblib.parallel_config``).
+    """
+    from joblib import Parallel, delayed
+
+    for d in designs:
+        if d not in DESIGNS:
+            raise ValueError(f"design must be one of {DESIGNS}, got {d!r}")
+    results = dict(results or {})
+    sc = cfg.selfcheck
+    alpha = cfg.rules.alpha
+    grid_se = tuple(float(g) for g in sc.effect_grid)
+    seqs = {name: np.random.SeedSequence([cfg.analysis.seed, 7, k]) for k, name in enumerate(DESIGNS)}
+    todo = [d for d in DESIGNS if d in designs]
+    n_jobs = max(1, min(cfg.analysis.n_jobs, len(todo)))
+    out = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_run_design)(d, bundle, cfg, results, seqs[d], sc.simulations, alpha, grid_se) for d in todo
+    )
+    done = dict(zip(todo, out, strict=True))
+    skipped = NotTestable(reason="design not requested")
+    return SelfCheckResults(
+        granger=done.get("granger", skipped),
+        placebo=done.get("placebo", skipped),
+        irf=done.get("irf", skipped),
+        simulations=int(sc.simulations),
+        alpha=float(alpha),
+        min_effect_monthly=float(cfg.rules.min_effect_monthly_return),
+        min_power=float(cfg.rules.min_power),
+        effect_grid_se=grid_se,
+        seed=int(cfg.analysis.seed),
+    )
+
+
+def replace_design(res: SelfCheckResults, **designs) -> SelfCheckResults:
+    """A copy of ``res`` with some designs replaced (tests, notebooks)."""
+    return dataclasses.replace(res, **designs)

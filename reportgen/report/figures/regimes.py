@@ -1,0 +1,127 @@
+"""Figures for C8/C9: realised volatility, GARCH conditional volatility by regime, the
+volatility-break scan and drawdown ("underwater") curves. Each returns SVG text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
+import numpy as np
+
+from reportgen.analysis.common import NotTestable
+from reportgen.report.figures.base import PALETTE, new_figure, to_svg
+
+_CRYPTO = ("BTC", "ETH")
+
+
+def _etf_line(ax, etf: dt.date, label: bool = True) -> None:
+    ax.axvline(etf, color=PALETTE["accent"], lw=1.0, ls="--", label=f"spot ETF launch ({etf.isoformat()})" if label else None)
+
+
+def _date_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=2))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def realised_vol_figure(r) -> str | None:
+    """30-day realised volatility: crypto (top) and equity indices (bottom), ETF date marked."""
+    if not r.realised_vol:
+        return None
+    fig, axes = new_figure(6.3, 4.4, nrows=2, ncols=1, sharex=True)
+    for ax, group, title in ((axes[0, 0], _CRYPTO, "Crypto (365-day year)"),
+                             (axes[1, 0], ("RUT", "GSPC"), "Equity indices (252-day year)")):
+        for s in r.realised_vol:
+            if s.asset in group:
+                ax.plot(s.dates, 100 * np.asarray(s.values), color=PALETTE.get(s.asset, "black"), lw=0.8, label=s.asset)
+        _etf_line(ax, r.etf_date)
+        ax.set_title(title, loc="left")
+        ax.set_ylabel("Volatility (% a year)")
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper right", ncols=3, frameon=False)
+    _date_axis(axes[1, 0])
+    axes[1, 0].set_xlabel("Date (weekly samples of a 30-calendar-day rolling window)")
+    return to_svg(fig)
+
+
+def conditional_vol_figure(r) -> str | None:
+    """Fitted conditional volatility of the regime GARCH(1,1)-t, post-ETF regime shaded."""
+    fits = [f for f in r.regime_fits if f.model == "garch"]
+    if not fits:
+        return None
+    fig, axes = new_figure(6.3, 2.2 * len(fits) + 0.4, nrows=len(fits), ncols=1, sharex=True)
+    for ax, f in zip(axes[:, 0], fits, strict=True):
+        ax.plot(f.cond_vol_dates, 100 * np.asarray(f.cond_vol), color=PALETTE.get(f.asset, "black"), lw=0.7,
+                label=f"{f.asset} conditional volatility")
+        ax.axvspan(r.etf_date, f.sample_end, color=PALETTE["band"], alpha=0.35, lw=0, label="post-ETF regime")
+        if not f.integrated:
+            ax.hlines([100 * f.uncond_vol_pre, 100 * f.uncond_vol_post], [f.sample_start, r.etf_date],
+                      [r.etf_date, f.sample_end], colors="black", lw=1.0, label="unconditional volatility")
+        _etf_line(ax, r.etf_date, label=False)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "25" else ""))
+        ax.set_ylabel("Volatility (% a year, log scale)")
+        ax.set_title(f"{f.asset}: {f.model_label} with a variance-level shift", loc="left")
+        ax.legend(loc="upper right", frameon=False, ncols=2, fontsize=6.5)
+    _date_axis(axes[-1, 0])
+    axes[-1, 0].set_xlabel("Date (weekly samples of the daily fitted values)")
+    return to_svg(fig)
+
+
+def break_scan_figure(r) -> str | None:
+    """Sup-Wald scan statistic by candidate break date, with the bootstrap 5% critical value."""
+    scans = [b for b in r.break_scans if b.label == "window"]
+    if not scans:
+        return None
+    fig, axes = new_figure(6.3, 2.0 * len(scans) + 0.5, nrows=len(scans), ncols=1, sharex=True)
+    for ax, b in zip(axes[:, 0], scans, strict=True):
+        ax.plot(b.scan_dates, b.scan_stat, color=PALETTE.get(b.asset, "black"), lw=0.9, label="Wald statistic")
+        cv = dict(b.critical_values).get(0.95)
+        if cv is not None:
+            ax.axhline(cv, color=PALETTE["null"], lw=1.0, ls=":", label="bootstrap 5% critical value of the sup")
+        ax.axvspan(b.ci_low, b.ci_high, color=PALETTE["band"], alpha=0.35, lw=0,
+                   label=f"{b.ci_level:.0%} interval for the break date")
+        ax.axvline(b.break_date, color="black", lw=0.9, label=f"estimated break ({b.break_date.isoformat()})")
+        _etf_line(ax, r.etf_date)
+        ax.set_ylabel("Wald statistic")
+        ax.set_title(f"{b.asset}: one break in mean |daily return|, {b.test.sample_start.year}-{b.test.sample_end.year}",
+                     loc="left")
+        ax.legend(loc="upper right", frameon=False, fontsize=6.5)
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    axes[-1, 0].set_xlabel("Candidate break date")
+    return to_svg(fig)
+
+
+def underwater_figure(r) -> str | None:
+    """Drawdown from the running all-time high, one panel per asset, thresholds marked."""
+    tables = list(r.drawdowns)
+    if not tables:
+        return None
+    fig, axes = new_figure(6.3, 1.55 * len(tables) + 0.5, nrows=len(tables), ncols=1, sharex=True)
+    for ax, t in zip(axes[:, 0], tables, strict=True):
+        y = 100 * np.asarray(t.underwater)
+        ax.fill_between(t.underwater_dates, y, 0, color=PALETTE.get(t.asset, "black"), alpha=0.55, lw=0)
+        for th in r.thresholds:
+            ax.axhline(-100 * th, color=PALETTE["null"], lw=0.8, ls=":")
+        _etf_line(ax, r.etf_date, label=False)
+        ax.set_ylim(-100, 2)
+        ax.set_ylabel("Drawdown (%)")
+        ax.set_title(t.asset, loc="left")
+    _date_axis(axes[-1, 0])
+    axes[-1, 0].set_xlabel(f"Date (weekly minimum; dotted: {', '.join(f'−{100 * th:g}%' for th in r.thresholds)}; "
+                           "dashed: spot ETF launch)")
+    return to_svg(fig)
+
+
+def figures(result) -> dict[str, str]:
+    """All C8/C9 figures that can be drawn from ``result`` (a ``RegimeResults``)."""
+    if isinstance(result, NotTestable):
+        return {}
+    out = {
+        "realised_vol": realised_vol_figure(result),
+        "conditional_vol": conditional_vol_figure(result),
+        "break_scan": break_scan_figure(result),
+        "underwater": underwater_figure(result),
+    }
+    return {k: v for k, v in out.items() if v is not None}

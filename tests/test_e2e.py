@@ -1,0 +1,193 @@
+"""End to end on the real snapshot: import, build, results.json numbers, fallbacks, --as-of.
+
+The snapshot is found through REPORTGEN_SNAPSHOT (see conftest.py). One full build (with the
+PDF) is shared by the module; the other builds skip the PDF to keep CI fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from reportgen import pipeline
+from reportgen.cli import main
+from reportgen.config import load_config
+from reportgen.errors import BuildError, SourceError
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = dt.date(2026, 11, 21)
+
+
+def make_config(tmp: Path) -> Path:
+    text = (ROOT / "config.toml").read_text()
+    text = text.replace('cache_dir = "cache"', f'cache_dir = "{tmp / "cache"}"')
+    text = text.replace('output_dir = "output"', f'output_dir = "{tmp / "output"}"')
+    path = tmp / "config.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, snapshot_path):
+    """A config in a temp folder with the snapshot imported through the CLI."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    cfg_path = make_config(tmp)
+    result = CliRunner().invoke(main, ["--config", str(cfg_path), "import", str(snapshot_path)])
+    assert result.exit_code == 0, result.output
+    return tmp, load_config(cfg_path)
+
+
+@pytest.fixture(scope="module")
+def built(project):
+    """One full offline build through the CLI (HTML, PDF, results.json)."""
+    tmp, cfg = project
+    result = CliRunner().invoke(main, ["--config", cfg.path, "build", "--offline"])
+    assert result.exit_code == 0, result.output
+    folder = tmp / "output" / dt.date.today().strftime("%Y-%m")
+    return folder, json.loads((folder / "results.json").read_text())
+
+
+def test_build_writes_three_files(built):
+    folder, doc = built
+    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.pdf", "results.json"]
+    assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert [v["claim"]["id"] for v in doc["verdicts"]] == [f"C{i}" for i in range(1, 11)]
+    allowed = {"supported", "partly supported", "not supported", "contradicted", "insufficient evidence", "not testable"}
+    assert {v["verdict"] for v in doc["verdicts"]} <= allowed
+
+
+def test_provenance_hashes_match_cache(built, project):
+    tmp, _ = project
+    _, doc = built
+    import hashlib
+
+    for s in doc["data"]["series"]:
+        assert s["sha256"] == hashlib.sha256((tmp / "cache" / f"{s['key']}.csv").read_bytes()).hexdigest()
+    assert doc["as_of"] == "2026-09-25"
+    assert set(doc["data"]["unavailable"]) == {"SOL", "IWM"}  # stale in this snapshot
+
+
+def test_granger_f_equals_statsmodels(built, snapshot_bundle):
+    """The report's classic Granger F (RUT -> BTC, monthly) equals statsmodels' own test."""
+    from statsmodels.tsa.stattools import grangercausalitytests
+
+    _, doc = built
+    tests = _all_tests(doc["results"]["leadlag"])
+    ret = snapshot_bundle.returns(["RUT", "BTC"], "monthly")
+    for lag in (1, 2, 3):
+        ours = [t for t in tests if t["method"].startswith("OLS F") and "RUT" in t["name"] and "BTC" in t["name"]
+                and t["name"].index("RUT") < t["name"].index("BTC") and f"_l{lag}" in t["name"] and "_m_" in t["name"]]
+        assert ours, f"no monthly OLS F test RUT->BTC lag {lag} in results.json"
+        sm = grangercausalitytests(ret[["BTC", "RUT"]].to_numpy(), maxlag=[lag])
+        f, p, *_ = sm[lag][0]["ssr_ftest"]
+        assert ours[0]["stat"] == pytest.approx(f, abs=1e-8)
+        assert ours[0]["pvalue"] == pytest.approx(p, abs=1e-8)
+
+
+def _all_tests(node) -> list[dict]:
+    """Every HypothesisTest dict anywhere in a results subtree."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") == "HypothesisTest":
+            found.append(node)
+        for v in node.values():
+            found.extend(_all_tests(v))
+    elif isinstance(node, list):
+        for v in node:
+            found.extend(_all_tests(v))
+    return found
+
+
+def test_every_test_states_its_null_and_sample(built):
+    _, doc = built
+    tests = _all_tests(doc["results"])
+    assert len(tests) > 50
+    for t in tests:
+        assert t["null"] and t["nobs"] > 0 and t["sample_start"] <= t["sample_end"], t["name"]
+        assert t["pvalue"] is None or 0.0 <= t["pvalue"] <= 1.0, t["name"]
+
+
+def test_same_inputs_same_bytes(project, built):
+    tmp, cfg = project
+    folder, _ = built
+    first_html = (folder / "report.html").read_bytes()
+    first_json = (folder / "results.json").read_bytes()
+    out = pipeline.build(cfg, today=dt.date.today(), offline=True, pdf=False)
+    assert (out.folder / "report.html").read_bytes() == first_html
+    assert (out.folder / "results.json").read_bytes() == first_json
+
+
+def test_failed_refresh_falls_back_to_cache_with_a_note(project):
+    tmp, cfg = project
+
+    def offline_fetcher(series):
+        raise SourceError(f"yfinance {series.symbol}: ConnectionError: no network")
+
+    cfg2 = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=str(tmp / "out-refresh")))
+    out = pipeline.build(cfg2, today=TODAY, offline=False, fetcher=offline_fetcher, pdf=False)
+    html = (out.folder / "report.html").read_text()
+    assert "live refresh failed for RUT" in html and "cached data used" in html
+    assert len(out.refresh_failures) == len(cfg.series)
+
+
+def test_as_of_truncates_everything(project):
+    tmp, cfg = project
+    cfg2 = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=str(tmp / "out-asof")))
+    out = pipeline.build(cfg2, today=TODAY, as_of=dt.date(2025, 6, 30), offline=True, pdf=False)
+    assert out.folder.name == "2025-06"
+    doc = json.loads((out.folder / "results.json").read_text())
+    assert doc["as_of"] == "2025-06-30"
+    for t in _all_tests(doc["results"]):
+        assert t["sample_end"] <= "2025-06-30", t["name"]
+    assert all(s["last"] <= "2025-06-30" for s in doc["data"]["series"])
+
+
+def test_failed_build_keeps_previous_report(project, monkeypatch):
+    tmp, cfg = project
+    cfg2 = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=str(tmp / "out-fail")))
+    good = pipeline.build(cfg2, today=TODAY, offline=True, pdf=False)
+    before = {p.name: p.read_bytes() for p in good.folder.iterdir()}
+
+    def broken(*a, **k):
+        raise BuildError("PDF rendering failed: simulated")
+
+    monkeypatch.setattr("reportgen.report.render.html_to_pdf", broken)
+    with pytest.raises(BuildError):
+        pipeline.build(cfg2, today=TODAY, offline=True, pdf=True)
+    assert {p.name: p.read_bytes() for p in good.folder.iterdir()} == before
+    assert not [p for p in good.folder.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_no_cache_gives_clear_message(tmp_path):
+    cfg_path = make_config(tmp_path)
+    result = CliRunner().invoke(main, ["--config", str(cfg_path), "build", "--offline"])
+    assert result.exit_code == 5
+    assert "reportgen import" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_optional_series_is_not_testable(project, snapshot_path, tmp_path):
+    """Without the liquidity series, C6 becomes 'not testable' and the rest still builds."""
+    partial = tmp_path / "snap"
+    partial.mkdir()
+    for f in snapshot_path.glob("*.csv"):
+        if f.stem not in ("WALCL", "WTREGEN", "RRPONTSYD"):
+            shutil.copy(f, partial / f.name)
+    cfg_path = make_config(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--config", str(cfg_path), "import", str(partial)]).exit_code == 0
+    result = runner.invoke(main, ["--config", str(cfg_path), "build", "--offline", "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(next((tmp_path / "output").glob("*/results.json")).read_text())
+    c6 = next(v for v in doc["verdicts"] if v["claim"]["id"] == "C6")
+    assert c6["verdict"] == "not testable"
+    assert any("WALCL" in n or "liquidity" in n for n in c6["notes"])
