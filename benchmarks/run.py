@@ -80,29 +80,34 @@ def timed(fn, *args, repeat: int = 1, trace: bool = False, **kw):
 
 
 def real_data(cfg):
+    """Real snapshot: monthly (RUT, BTC) for Granger, monthly (RUT, BTC, ETH) for the VAR,
+    BTC daily log returns on RUT trading days and the primary definition's event positions."""
     bundle = bundle_from_folder(cfg, SNAPSHOT)
-    m = bundle.returns(["RUT", "BTC", "ETH"], "monthly")
+    pair = bundle.returns(["RUT", "BTC"], "monthly").to_numpy(float)
+    m = bundle.returns(["RUT", "BTC", "ETH"], "monthly").to_numpy(float)
     days, r = sc._daily_grid(bundle)
     dates, _ = sc._event_dates({}, bundle, cfg, max(cfg.events.horizons_months))
     pos = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(list(dates))))
     pos = np.unique(pos[(pos >= 0) & (pos <= r.size - 64)])
-    return bundle, m.to_numpy(float), r, pos
+    return bundle, pair, m, r, pos
 
 
-def long_data(monthly: np.ndarray, daily: np.ndarray, n_events: int, factor: int, rng):
-    """A ``factor`` times longer sample: the real VAR(1) re-simulated with resampled residuals,
-    stationary-bootstrap daily returns, and ``factor`` times as many (declustered) events."""
-    T, K = monthly.shape
-    c, A, U, _ = sc.var_fit_batch(monthly[None], 1)
-    n = factor * T
-    u = U[0][rng.integers(0, U.shape[1], size=n - 1)]
-    ym = sc.simulate_var_paths(monthly[:1], c[0], A[0], u[None])[0]
+def _longer_var(y: np.ndarray, factor: int, rng) -> np.ndarray:
+    """The real VAR(1) re-simulated ``factor`` times longer with resampled residuals."""
+    c, A, U, _ = sc.var_fit_batch(y[None], 1)
+    u = U[0][rng.integers(0, U.shape[1], size=factor * y.shape[0] - 1)]
+    return sc.simulate_var_paths(y[:1], c[0], A[0], u[None])[0]
+
+
+def long_data(pair, monthly, daily, n_events: int, factor: int, rng):
+    """A ``factor`` times longer sample: VARs re-simulated from the real fits, stationary-
+    bootstrap daily returns, and ``factor`` times as many (declustered) events."""
     idx = sc.stationary_bootstrap_indices(factor * daily.size, 1, 21.0, rng)[0]
     rd = np.resize(daily, factor * daily.size)[idx]
     gap = rd.size // (factor * n_events + 1)
     ev = np.arange(1, factor * n_events + 1) * gap
     ev = ev[ev <= rd.size - 64]
-    return ym, rd, ev
+    return _longer_var(pair, factor, rng), _longer_var(monthly, factor, rng), rd, ev
 
 
 # =========================================================================== parts
@@ -161,12 +166,12 @@ def bench_rolling(y, x, lags, window, ref_windows):
     return fast, ref * n_win / k, peak, n_win
 
 
-def selfcheck_reference_per_sample(monthly, daily, ev, horizon, draws, lags_g, lags_v, n):
+def selfcheck_reference_per_sample(pair, monthly, daily, ev, horizon, draws, lags_g, lags_v, n):
     """Seconds per simulated sample of a straightforward loop: simulate one sample with a
     scalar loop, test it with statsmodels (Granger: OLS HC3; IRF: two VAR fits, sample and
     one bootstrap draw; placebo: the plain-loop placebo test with ``draws`` placebo sets)."""
     rng = np.random.default_rng(4)
-    y, x = monthly[:, 1], monthly[:, 0]
+    y, x = pair[:, 1], pair[:, 0]
     # Granger
     t0 = time.perf_counter()
     for _ in range(n):
@@ -183,25 +188,26 @@ def selfcheck_reference_per_sample(monthly, daily, ev, horizon, draws, lags_g, l
         sc.var_cum_response_reference(ys, lags_v, 1, 0)
         sc.var_cum_response_reference(ys, lags_v, 1, 0)  # the bootstrap draw's fit costs the same
     v = (time.perf_counter() - t0) / n
-    # placebo: few paths, full draws
+    # placebo: a few paths with n placebo draws each, extrapolated per draw to ``draws``
     n_p = max(1, n // 10)
     t0 = time.perf_counter()
     for _ in range(n_p):
-        path = daily[rng.integers(0, daily.size, size=daily.size)][None]
-        pos = es.placebo_positions_reference(ev, daily.size - horizon, draws, 21.0, rng)
+        path = daily[sc.stationary_bootstrap_indices_reference(
+            rng.integers(0, daily.size, size=(1, daily.size)), rng.random((1, daily.size)) < 1 / 21)]
+        pos = es.placebo_positions_reference(ev, daily.size - horizon, n, 21.0, rng)
         es.placebo_test_batch_reference(path, ev, horizon, pos)
-    p = (time.perf_counter() - t0) / n_p
+    p = (time.perf_counter() - t0) / n_p * draws / n
     return g, v, p, n_p
 
 
-def bench_selfcheck_designs(monthly, daily, ev, horizon, cfg, lags_g, lags_v):
+def bench_selfcheck_designs(pair, monthly, daily, ev, horizon, cfg, lags_g, lags_v):
     """Fast engine: every design at the configured simulations and effect grid (+ min effect)."""
     sims = cfg.selfcheck.simulations
     grid = np.r_[0.0, np.asarray(cfg.selfcheck.effect_grid, float) * 0.03, 0.02]
     grid = np.unique(grid)
     rng = np.random.default_rng(5)
     out = {}
-    out["granger"] = timed(sc.simulate_granger_design, monthly[:, 1], monthly[:, 0], lags_g, grid, sims, rng,
+    out["granger"] = timed(sc.simulate_granger_design, pair[:, 1], pair[:, 0], lags_g, grid, sims, rng,
                            trace=True)
     out["irf"] = timed(sc.simulate_irf_design, monthly, lags_v, grid, sims, rng, trace=True)
     out["placebo"] = timed(sc.simulate_placebo_design, daily, ev, horizon, grid * 3, sims,
@@ -269,39 +275,40 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(a.seed)
     t_start = time.perf_counter()
 
-    bundle, monthly, daily, ev = real_data(cfg)
+    bundle, pair, monthly, daily, ev = real_data(cfg)
     lags_g = max(a.monthly_lags)
     lags_v = max(1, vr.select_lags(monthly).chosen)
     horizon = 63
-    samples = {"real": (monthly, daily, ev)}
+    samples = {"real": (pair, monthly, daily, ev)}
     if not args.quick:
-        samples[f"{args.factor}× simulated"] = long_data(monthly, daily, ev.size, args.factor, rng)
+        samples[f"{args.factor}× simulated"] = long_data(pair, monthly, daily, ev.size, args.factor, rng)
 
     rows: list[Row] = []
     nd = args.ref_draws
-    for label, (m, d, e) in samples.items():
-        tag = f"{label} (T = {m.shape[0]} months, {d.size:,} days, {e.size} events)"
-        print(f"-- {tag}", flush=True)
-        f, r, pk = bench_granger_bootstrap(m[:, 1], m[:, 0], lags_g, a.bootstrap_reps, nd, rng)
-        rows.append(Row("Granger wild bootstrap (RUT→BTC, 3 lags)", label, f"{a.bootstrap_reps:,} draws", f, r,
-                        f"{nd} draws, extrapolated", pk))
+    for label, (gp, m, d, e) in samples.items():
+        print(f"-- {label}: Granger T = {gp.shape[0]} months, VAR T = {m.shape[0]} months, {d.size:,} days, "
+              f"{e.size} events", flush=True)
+        f, r, pk = bench_granger_bootstrap(gp[:, 1], gp[:, 0], lags_g, a.bootstrap_reps, nd, rng)
+        rows.append(Row(f"Granger wild bootstrap (RUT→BTC, {lags_g} lags, T = {gp.shape[0]})", label,
+                        f"{a.bootstrap_reps:,} draws", f, r, f"{nd} draws, extrapolated", pk))
         f, r, pk = bench_var_bands(m, lags_v, a.irf_horizon, a.bootstrap_reps, nd, rng)
-        rows.append(Row(f"VAR({lags_v}) bootstrap IRF bands (RUT, BTC, ETH)", label, f"{a.bootstrap_reps:,} draws",
-                        f, r, f"{nd} draws, extrapolated", pk))
+        rows.append(Row(f"VAR({lags_v}) bootstrap IRF bands (RUT, BTC, ETH; T = {m.shape[0]})", label,
+                        f"{a.bootstrap_reps:,} draws", f, r, f"{nd} draws, extrapolated", pk))
         f, r, pk = bench_placebo(d, e, horizon, ev_cfg.placebo_draws, float(ev_cfg.block_length_days), nd, rng)
-        rows.append(Row("Placebo event draws (BTC, 63 days)", label, f"{ev_cfg.placebo_draws:,} draws", f, r,
-                        f"{nd} draws, extrapolated", pk))
-        f, r, pk, n_win = bench_rolling(m[:, 1], m[:, 0], lags_g, a.rolling_window_months, 10 * nd)
+        rows.append(Row(f"Placebo event draws (BTC, {d.size:,} days, {e.size} events)", label,
+                        f"{ev_cfg.placebo_draws:,} draws", f, r, f"{nd} draws, extrapolated", pk))
+        f, r, pk, n_win = bench_rolling(gp[:, 1], gp[:, 0], lags_g, a.rolling_window_months, 10 * nd)
         rows.append(Row(f"Rolling Granger ({a.rolling_window_months}-month windows)", label, f"{n_win:,} windows",
                         f, r, "all windows" if n_win <= 10 * nd else f"{10 * nd} windows, extrapolated", pk))
-        out, n_eff = bench_selfcheck_designs(m, d, e, horizon, cfg, lags_g, lags_v)
-        g, v, p, n_p = selfcheck_reference_per_sample(m, d, e, horizon, ev_cfg.placebo_draws, lags_g, lags_v, nd)
+        out, n_eff = bench_selfcheck_designs(gp, m, d, e, horizon, cfg, lags_g, lags_v)
+        g, v, p, n_p = selfcheck_reference_per_sample(gp, m, d, e, horizon, ev_cfg.placebo_draws, lags_g, lags_v, nd)
         n_sims = cfg.selfcheck.simulations * n_eff
-        for name, per, nref in (("granger", g, nd), ("irf", v, nd), ("placebo", p, n_p)):
+        for name, per, note in (("granger", g, f"{nd} samples"), ("irf", v, f"{nd} samples"),
+                                ("placebo", p, f"{n_p} samples × {nd} draws")):
             fast_t, _, peak = out[name]
             rows.append(Row(f"Self-check simulations: {name}", label,
                             f"{n_eff} effects × {cfg.selfcheck.simulations:,} samples", fast_t, per * n_sims,
-                            f"{nref} samples, extrapolated", peak))
+                            f"{note}, extrapolated", peak))
         print(table(rows[-7:]), flush=True)
 
     # the whole self-check as the pipeline runs it (real snapshot, all designs, joblib threads)

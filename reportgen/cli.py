@@ -14,17 +14,18 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from reportgen.config import Config, load_config
 from reportgen.errors import ReportgenError, SourceError
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(exc: ReportgenError) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+    console.print(f"[bold red]error:[/] {escape(str(exc))}")
     if exc.hint:
-        console.print(f"[dim]hint:[/] {exc.hint}")
+        console.print(f"[dim]hint:[/] {escape(exc.hint)}")
     sys.exit(exc.exit_code)
 
 

@@ -31,6 +31,8 @@ def to_jsonable(obj):
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return to_jsonable(obj.tolist())
+    if obj is pd.NaT:
+        return None
     if isinstance(obj, (pd.Timestamp, dt.datetime)):
         return obj.isoformat()
     if isinstance(obj, dt.date):

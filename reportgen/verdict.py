@@ -41,6 +41,7 @@ UNFALSIFIABLE = "unfalsifiable"  # the claim makes no testable prediction
 FACT_TRUE = "fact_true"  # a fact check that holds
 FACT_PARTLY = "fact_partly"  # a fact check that holds in part
 FACT_FALSE = "fact_false"
+COUNTEREXAMPLE = "counterexample"  # a universal claim ('each breakout') fails on observed cases
 CAPPED = "capped"  # the design cannot support more than 'partly' (e.g. one break date)
 MIXED = "mixed"  # the claim's parts disagree
 
@@ -61,6 +62,7 @@ class Evidence:
     effect_unit: str = "log return"
     adjustment: str = "Holm"  # how pvalue_adj was adjusted
     source: str = ""  # result path in results.json, e.g. "results.leadlag.c3_primary"
+    k: int | None = None  # successes, where ``effect`` is a rate (hit rates)
 
 
 @dataclass(frozen=True, slots=True)

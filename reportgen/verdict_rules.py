@@ -6,7 +6,18 @@ from __future__ import annotations
 from reportgen.config import Config
 from reportgen.data.bundle import DataBundle
 from reportgen.analysis.common import HypothesisTest, NotTestable
-from reportgen.verdict import UNFALSIFIABLE, Claim, ClaimVerdict, Evidence, Verdict, decide
+from reportgen.verdict import (
+    COUNTEREXAMPLE,
+    FACT_FALSE,
+    FACT_PARTLY,
+    FACT_TRUE,
+    UNFALSIFIABLE,
+    Claim,
+    ClaimVerdict,
+    Evidence,
+    Verdict,
+    decide,
+)
 
 
 def evidence_from_test(t: HypothesisTest, *, label: str, sign: int = 1, power: float | None = None,
@@ -148,6 +159,92 @@ def c7(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
                         would_change="The difference losing significance in a longer sample or with the other spread measure.")
 
 
+def c1(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
+    """C1 is a fact check: level, date, record, year-to-date change, volume."""
+    f = results["events"].c1
+    if isinstance(f, NotTestable):
+        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(f.reason,))
+    volume_ok = None if isinstance(f.iwm, NotTestable) else f.iwm.heavy
+    checks = [f.check_threshold, f.check_ath, f.check_ytd] + ([volume_ok] if volume_ok is not None else [])
+    if all(checks):
+        verdict, reason = Verdict.SUPPORTED, FACT_TRUE
+    elif f.check_threshold and f.check_ath:
+        verdict, reason = Verdict.PARTLY, FACT_PARTLY
+    else:
+        verdict, reason = Verdict.NOT_SUPPORTED, FACT_FALSE
+    ev = Evidence(label="fact check", effect=f.ytd_change, ci_low=None, ci_high=None, pvalue_adj=None, power=None,
+                  n=None, effect_unit="log return", source="results.events.c1")
+    notes = ("Index closes are official closes (Yahoo ^RUT, cross-checked with Interactive Brokers in the data provenance).",)
+    return ClaimVerdict(claim, verdict, reason, ev, notes=notes,
+                        would_change="Nothing: these are historical facts. A different reading of “since the start of the year” (e.g. 12 months) is shown beside the year-to-date figure.")
+
+
+def c2(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
+    """C2: the two named episodes. Two events are anecdotes: at most 'insufficient evidence'."""
+    r = results["events"]
+    horizon = max(cfg.events.horizons_months)
+    pair = next((p for p in r.episode_pairs if p.reading == "index" and p.asset == "BTC" and p.horizon_months == horizon), None)
+    if pair is None:
+        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=("no BTC data around the named episodes",))
+    ev = Evidence(label=f"mean BTC log return over the {horizon} months after the index's own late-2016 and late-2020 breakouts",
+                  effect=pair.mean_ret, ci_low=None, ci_high=None, pvalue_adj=pair.pvalue, power=None, n=pair.n,
+                  adjustment="placebo (unadjusted)", source="results.events.episode_pairs")
+    verdict, reason = decide(ev, cfg.rules, events_based=True)
+    notes = ("Crypto did rise strongly after both episodes; but two hand-picked events cannot establish a pattern "
+             "(the rules need at least %d), and both fell in crypto bull markets that had other causes (the 2016–17 ICO boom, "
+             "2020–21 pandemic stimulus)." % cfg.rules.min_events,
+             "Both readings (the index's own breakouts and the articles' calendar years) are in the event section; "
+             "claims C4 and C10 test every breakout in the sample instead of the chosen two.")
+    return ClaimVerdict(claim, verdict, reason, ev, notes=notes,
+                        would_change="Nothing that two episodes can show; see C4 and C10 for the full sample.")
+
+
+def c4(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
+    """C4: crypto returns after breakouts exceed those after random dates (placebo, Romano-Wolf adjusted)."""
+    r = results["events"]
+    c = r.c4_primary
+    if isinstance(c, NotTestable):
+        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(c.reason,))
+    power_sc = selfcheck_power(results, "placebo")
+    power = power_sc if power_sc is not None else c.power_at_min_effect
+    ev = Evidence(
+        label=(f"{c.asset} log return over the {c.horizon_months} months after a breakout ({c.definition}), "
+               "in excess of the average after random dates"),
+        effect=c.excess_car, ci_low=c.excess_ci_low, ci_high=c.excess_ci_high, pvalue_adj=c.pvalue_romano_wolf,
+        power=power, n=c.n_events, min_effect=c.min_effect, adjustment="Romano–Wolf step-down",
+        source="results.events.c4_primary",
+    )
+    verdict, reason = decide(ev, cfg.rules, events_based=True)
+    if verdict != Verdict.CONTRADICTED and min(1.0, c.pvalue_lower * c.family_size) < cfg.rules.alpha and c.n_events >= cfg.rules.min_events:
+        verdict, reason = Verdict.CONTRADICTED, "opposite"
+    notes = [f"Pre-declared primary test: definition {c.definition}, {c.asset}, +{c.horizon_months} months; "
+             f"the family has {c.family_size} tests (definitions × horizons × assets)."]
+    b = r.c4_best
+    if not isinstance(b, NotTestable):
+        notes.append(f"Best test in the family after adjustment: {b.definition} × {b.asset} × {b.horizon_months} months "
+                     f"({b.n_events} events).")
+    notes.append("The timing rule and out-of-sample forecasts are in the event section; they are the practical test of the signal.")
+    return ClaimVerdict(claim, verdict, reason, ev, notes=tuple(notes),
+                        would_change="More breakouts with crypto data (each month adds little: breakouts are rare), or a consistent excess return across definitions large enough to clear the adjusted threshold.")
+
+
+def c10(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
+    """C10: 'each breakout has been followed by an upswing' is universal: any miss refutes it."""
+    h = results["events"].c10_primary
+    if isinstance(h, NotTestable):
+        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(h.reason,))
+    ev = Evidence(label=f"share of breakouts ({h.definition}) followed by a positive {h.asset} return over {h.horizon_months} months",
+                  effect=h.rate, ci_low=h.ci_low, ci_high=h.ci_high, pvalue_adj=h.pvalue, power=None, n=h.n,
+                  effect_unit="share", adjustment="placebo (one-sided)", source="results.events.c10_primary", k=h.hits)
+    if h.hits < h.n:
+        verdict, reason = Verdict.NOT_SUPPORTED, COUNTEREXAMPLE
+    else:
+        verdict, reason = decide(ev, cfg.rules, events_based=True)
+    notes = ("Hit rates for every definition, asset and horizon, with Wilson intervals and the rate after random dates, are in the event section.",)
+    return ClaimVerdict(claim, verdict, reason, ev, notes=notes,
+                        would_change="Every breakout in the sample being followed by a crypto rise, at a rate clearly above the rate after random dates.")
+
+
 def c9(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
     """C9 is not falsifiable as stated; the recovery-speed proxy is shown, labelled as such."""
     return ClaimVerdict(
@@ -157,4 +254,4 @@ def c9(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     )
 
 
-RULES = {"C3": c3, "C5": c5, "C6": c6, "C7": c7, "C9": c9}
+RULES = {"C1": c1, "C2": c2, "C4": c4, "C10": c10, "C3": c3, "C5": c5, "C6": c6, "C7": c7, "C9": c9}

@@ -243,11 +243,6 @@ def test_truncated_bundle_is_read_only():
         t.close["X"] = pd.Series(dtype=float)  # type: ignore[index]
 
 
-@pytest.mark.xfail(
-    reason="BUG: DataBundle.truncated keeps a series with no observation on or before as_of in `close` "
-    "(empty, has() is True) and keeps records' `last` after as_of; assemble_bundle marks it unavailable",
-    strict=True,
-)
 def test_truncated_before_a_series_starts_marks_it_unavailable():
     from reportgen.data.bundle import SeriesRecord
 
@@ -273,12 +268,6 @@ def test_net_liquidity_ffills_rrp_and_scales_billions():
     out = net_liquidity(walcl, tga, rrp)
     assert out.name == "NETLIQ"
     assert out.tolist() == [8000.0 - 700.0 - 0.0, 8010.0 - 710.0 - 500.0, 8020.0 - 720.0 - 400.0]
-
-
-@pytest.mark.xfail(
-    reason="BUG: align.sample uses Timestamp.dayofweek, deprecated in pandas 3 (Pandas4Warning) and removed in 4",
-    strict=True,
-)
 def test_sample_uses_no_deprecated_pandas_api():
     import warnings
 

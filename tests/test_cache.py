@@ -109,13 +109,6 @@ def test_crash_mid_write_leaves_old_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert target.read_bytes() == b"old"
     assert leftovers(tmp_path) == []
-
-
-@pytest.mark.xfail(
-    reason="BUG: atomic_write_bytes keeps mkstemp's 0600 mode, so cache files ignore the umask "
-    "(the cache is unreadable by the group, unlike a plain write)",
-    strict=True,
-)
 def test_atomic_write_respects_umask(tmp_path):
     old = os.umask(0o022)
     try:
@@ -182,13 +175,6 @@ def test_manifest_keeps_other_entries_and_flags(tmp_path):
     assert manifest["GSPC"].flags == jumpy.flags and len(jumpy.flags) == 1
     raw = json.loads((tmp_path / MANIFEST).read_text())
     assert list(raw) == ["GSPC", "RUT"]  # sorted, deterministic
-
-
-@pytest.mark.xfail(
-    reason="BUG: series_to_csv float_format='%.10g' rounds values with > 10 significant digits "
-    "(the snapshot's BTC volume 46088463341 is cached as 4.608846334e+10)",
-    strict=True,
-)
 def test_round_trip_is_exact_for_large_volumes(tmp_path):
     clean = clean_price(closes=(84383.0, 84379.1), volumes=(46088463341, 37106744985))
     entry = write_series(tmp_path, "BTC", "BTC-USD", "csv", "x", clean, "price", NOW)
@@ -211,13 +197,6 @@ def test_corrupt_manifest_raises_with_hint(tmp_path):
     with pytest.raises(DataValidationError, match=r"cache manifest .*manifest\.json is corrupt") as info:
         read_manifest(tmp_path)
     assert "delete the cache folder" in info.value.hint
-
-
-@pytest.mark.xfail(
-    reason="BUG: a manifest entry whose CSV was deleted raises FileNotFoundError (a traceback in the CLI), "
-    "not DataValidationError with a hint",
-    strict=True,
-)
 def test_missing_series_file_is_a_clean_error(tmp_path):
     entry = write_series(tmp_path, "RUT", "^RUT", "csv", "x", clean_price(), "price", NOW)
     (tmp_path / "RUT.csv").unlink()

@@ -162,23 +162,11 @@ def test_import_bad_csv_exits_3_and_leaves_cache(config_path, tmp_path):
     result = run("--config", str(config_path), "import", str(make_folder(tmp_path / "bad", bad="IWM.csv")))
     assert_clean_failure(result, 3, "IWM.csv: duplicate date 2024-01-02 (row 3)", "hint: fix the file named above")
     assert cache_bytes(config_path) == before
-
-
-@pytest.mark.xfail(
-    reason="BUG: cli._fail prints the exception text as Rich markup; '[/x]' in a CSV cell raises MarkupError (traceback)",
-    strict=True,
-)
 def test_error_text_is_not_rich_markup(config_path, tmp_path):
     folder = make_folder(tmp_path / "in")
     (folder / "RUT.csv").write_text("date,close\n[/x],1\n", encoding="utf-8")
     result = run("--config", str(config_path), "import", str(folder))
     assert_clean_failure(result, 3, "unparseable date '[/x]'")
-
-
-@pytest.mark.xfail(
-    reason="BUG: the Rich console hard-wraps messages at 80 columns when not a TTY, splitting long paths",
-    strict=True,
-)
 def test_long_path_stays_on_one_line(tmp_path):
     missing = tmp_path / ("a" * 90) / "missing.toml"
     result = run("--config", str(missing), "build")

@@ -81,9 +81,6 @@ def test_fmt_p(p, out):
 @pytest.mark.parametrize(("x", "out"), [(1.23456, "1.235"), (-2.5, f"{MINUS}2.500"), (999.9994, "999.999"), (12345.6, "12,346")])
 def test_fmt_stat(x, out):
     assert fmt_stat(x) == out
-
-
-@pytest.mark.xfail(reason="BUG: fmt_stat uses an ASCII hyphen for |x| >= 1000 but U+2212 below", strict=True)
 def test_fmt_stat_large_negative_uses_minus_sign():
     assert fmt_stat(-12345.6) == f"{MINUS}12,346"
 

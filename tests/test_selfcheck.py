@@ -220,7 +220,7 @@ def test_run_selfcheck_reproducible_and_complete(config):
         assert list(d.curve_effect) == sorted(d.curve_effect)
         assert d.size_ci[0] <= d.size <= d.size_ci[1]
         assert 0 <= d.power_at_min_effect <= 1
-        assert a.power(d.name) == d.power_at_min_effect
+        assert a.power(d.name) == d.power_at_min_effect and a.design(d.name) is d
     c = sc.run_selfcheck(bundle, _small_cfg(config, sims=150, seed=config.analysis.seed + 1), {})
     assert c.granger.curve_power != a.granger.curve_power
 
@@ -239,6 +239,9 @@ def test_run_selfcheck_rejects_unknown_design(config):
     res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=100), {}, designs=("granger",))
     with pytest.raises(ValueError, match="design must be one of"):
         res.power("var")
+    with pytest.raises(ValueError, match="design must be one of"):
+        res.design("var")
+    assert isinstance(res.design("irf"), NotTestable)
 
 
 def test_templates_and_figures_render(config):

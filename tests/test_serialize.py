@@ -118,8 +118,5 @@ def test_dumps_is_deterministic_and_strict_json():
     assert "NaN" not in text and "é" in text
     assert list(json.loads(text)) == ["a", "b", "c"]
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard constant {c}"))
-
-
-@pytest.mark.xfail(reason="BUG: pd.NaT is a datetime subclass and serialises as the string 'NaT', not null", strict=True)
 def test_nat_is_null():
     assert to_jsonable({"event_date": pd.NaT}) == {"event_date": None}

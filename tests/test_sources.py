@@ -281,12 +281,6 @@ def test_parse_fred_csv_unexpected_columns():
 def test_parse_fred_csv_only_missing_values():
     with pytest.raises(SourceError, match=r"^FRED X: no observations in the answer$"):
         parse_fred_csv("observation_date,X\n2024-01-01,.\n2024-01-02,.\n", "X")
-
-
-@pytest.mark.xfail(
-    reason="BUG: an empty FRED answer raises pandas EmptyDataError, which escapes with_retries and fetch_all",
-    strict=True,
-)
 def test_parse_fred_csv_empty_answer():
     with pytest.raises(SourceError, match="FRED X"):
         parse_fred_csv("", "X")

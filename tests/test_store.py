@@ -132,13 +132,6 @@ def test_import_header_only_file(tmp_path):
     (folder / "RUT.csv").write_text("date,close\n")
     with pytest.raises(DataValidationError, match=r"^RUT\.csv: no rows$"):
         import_folder(make_cfg(tmp_path), folder, NOW)
-
-
-@pytest.mark.xfail(
-    reason="BUG: a zero-byte CSV makes read_csv_file raise pandas EmptyDataError (traceback), "
-    "not DataValidationError naming the file",
-    strict=True,
-)
 def test_import_zero_byte_file(tmp_path):
     folder = make_folder(tmp_path / "in")
     (folder / "RUT.csv").write_bytes(b"")
@@ -279,12 +272,6 @@ def test_empty_cache(tmp_path):
     with pytest.raises(NoCachedDataError, match=r"the cache at .*cache is empty") as info:
         load_cached_bundle(make_cfg(tmp_path), None)
     assert "reportgen import" in info.value.hint
-
-
-@pytest.mark.xfail(
-    reason="BUG: SeriesConfig.required is never checked; config.toml says a missing required series stops the build",
-    strict=True,
-)
 def test_missing_required_series_stops_the_build(tmp_path):
     cfg = make_cfg(tmp_path)
     cfg = dataclasses.replace(

@@ -112,9 +112,6 @@ def test_non_numeric_fred_value():
     rows = [("2024-01-03", "."), ("2024-01-04", "1.0")]
     with pytest.raises(DataValidationError, match=r"HYOAS: missing or non-numeric value '\.' on 2024-01-03 \(row 2\); 1 such rows"):
         validate_frame(frame(rows, ("date", "value")), "HYOAS", "fred", 0.5)
-
-
-@pytest.mark.xfail(reason="BUG: validate_frame accepts 'inf'/'-inf' as values (pd.to_numeric parses them)", strict=True)
 @pytest.mark.parametrize("bad", ["inf", "-inf"])
 def test_infinite_value_is_rejected(bad):
     rows = [("2024-01-02", "1.0"), ("2024-01-03", bad)]

@@ -545,6 +545,7 @@ def run_events(bundle, cfg: Config) -> EventResults:
     cars = [dataclasses.replace(c, mde_family=es.minimum_detectable_effect(
         null_all[(c.definition, c.asset, c.horizon_months, c.measure)], alpha / m_fam, cfg.rules.min_power))
         for c in cars]
+    robustness = [t for t in robustness if np.isfinite(t.pvalue)]  # e.g. a degenerate Wilcoxon
     if robustness:
         p = holm([t.pvalue for t in robustness])
         robustness = [dataclasses.replace(t, family="C4-robustness", pvalue_holm=float(q)) for t, q in zip(robustness, p, strict=True)]

@@ -16,9 +16,17 @@ import numpy as np
 from reportgen.analysis.common import HypothesisTest
 
 
+def _check_pvalues(pvalues: Sequence[float]) -> np.ndarray:
+    p = np.asarray(pvalues, dtype=float)
+    bad = np.flatnonzero(~np.isfinite(p))
+    if bad.size:
+        raise ValueError(f"p-values must be finite; got {p[bad[0]]} at position {bad[0]}")
+    return p
+
+
 def holm(pvalues: Sequence[float]) -> np.ndarray:
     """Holm step-down adjusted p-values (family-wise error rate)."""
-    p = np.asarray(pvalues, dtype=float)
+    p = _check_pvalues(pvalues)
     m = p.size
     if m == 0:
         return p
@@ -31,7 +39,7 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
 
 def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (false discovery rate)."""
-    p = np.asarray(pvalues, dtype=float)
+    p = _check_pvalues(pvalues)
     m = p.size
     if m == 0:
         return p

@@ -206,8 +206,8 @@ class SelfCheckResults:
     For the verdict engine
     ----------------------
     ``granger.power_at_min_effect`` (C3, Granger), ``irf.power_at_min_effect`` (C3, VAR) and
-    ``placebo.power_at_min_effect`` (C4); :meth:`power` looks one up by design name and
-    returns ``None`` when that design is :class:`NotTestable`.
+    ``placebo.power_at_min_effect`` (C4); :meth:`design` returns one design by name and
+    :meth:`power` its power at the minimum effect (``None`` when it is :class:`NotTestable`).
     """
 
     granger: DesignResult | NotTestable
@@ -229,6 +229,12 @@ class SelfCheckResults:
     def skipped(self) -> tuple[tuple[str, NotTestable], ...]:
         """``(name, NotTestable)`` for designs that could not run."""
         return tuple((n, getattr(self, n)) for n in DESIGNS if isinstance(getattr(self, n), NotTestable))
+
+    def design(self, name: str) -> DesignResult | NotTestable:
+        """One design by name (``"granger"``, ``"placebo"`` or ``"irf"``)."""
+        if name not in DESIGNS:
+            raise ValueError(f"design must be one of {DESIGNS}, got {name!r}")
+        return getattr(self, name)
 
     def power(self, design: str) -> float | None:
         """Power at the economic minimum effect of ``design`` (``None`` if not testable)."""

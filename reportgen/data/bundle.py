@@ -8,6 +8,7 @@ is listed in ``unavailable`` with the reason; asking for it raises
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -120,15 +121,23 @@ class DataBundle:
     def truncated(self, as_of: dt.date) -> "DataBundle":
         """A copy with every series cut at ``as_of`` (used by --as-of and by tests)."""
         cut = pd.Timestamp(as_of)
+        close = {k: v.loc[:cut] for k, v in self.close.items()}
+        stale = {k: v.loc[:cut] for k, v in self.stale.items()}
+        unavailable = dict(self.unavailable)
+        for group in (close, stale):
+            for k in [k for k, v in group.items() if v.empty]:
+                del group[k]
+                unavailable[k] = f"no observation on or before the as-of date {as_of}"
+        ends = {k: v.index[-1].date() for k, v in {**stale, **close}.items()}
         return DataBundle(
             as_of=as_of,
-            close=MappingProxyType({k: v.loc[:cut] for k, v in self.close.items()}),
+            close=MappingProxyType(close),
             sample_start=self.sample_start,
-            volume=MappingProxyType({k: v.loc[:cut] for k, v in self.volume.items()}),
-            records=self.records,
-            unavailable=self.unavailable,
+            volume=MappingProxyType({k: v.loc[:cut] for k, v in self.volume.items() if k in close}),
+            records=tuple(dataclasses.replace(r, last=ends[r.key]) for r in self.records if r.key in ends),
+            unavailable=MappingProxyType(unavailable),
             roles=self.roles,
-            stale=MappingProxyType({k: v.loc[:cut] for k, v in self.stale.items()}),
+            stale=MappingProxyType(stale),
             refresh_note=self.refresh_note,
         )
 

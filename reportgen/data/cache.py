@@ -17,12 +17,15 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reportgen.data.validate import CleanSeries
 from reportgen.errors import DataValidationError
 
 MANIFEST = "manifest.json"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same folder + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file the usual mode
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -64,7 +68,7 @@ def series_to_csv(clean: CleanSeries, kind: str) -> bytes:
         frame["volume"] = clean.volume
     frame.index = frame.index.strftime("%Y-%m-%d")
     frame.index.name = "date"
-    return frame.to_csv(lineterminator="\n", float_format="%.10g").encode()
+    return frame.to_csv(lineterminator="\n", float_format=lambda v: np.format_float_positional(v, trim="-")).encode()
 
 
 def read_manifest(cache_dir: Path) -> dict[str, CacheEntry]:
@@ -100,7 +104,13 @@ def write_series(cache_dir: Path, key: str, symbol: str, source: str, origin: st
 def read_series_bytes(cache_dir: Path, entry: CacheEntry) -> bytes:
     """Bytes of a cached series, checked against the manifest's SHA-256."""
     path = cache_dir / f"{entry.key}.csv"
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataValidationError(
+            f"cache file {path} is missing but listed in the manifest",
+            hint="re-run `reportgen import DIR` or `reportgen fetch` to rebuild the cache",
+        ) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry.sha256:
         raise DataValidationError(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportgen.config import SeriesConfig
+from reportgen.errors import DataValidationError
 
 
 def csv_filename(series: SeriesConfig) -> str:
@@ -17,4 +18,7 @@ def csv_filename(series: SeriesConfig) -> str:
 
 def read_csv_file(path: Path) -> pd.DataFrame:
     """Read a snapshot CSV as strings; validation (reportgen.data.validate) does the parsing."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise DataValidationError(f"{Path(path).name}: empty file or not a CSV ({exc})") from None

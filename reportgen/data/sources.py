@@ -107,7 +107,10 @@ def fetch_yfinance(series: SeriesConfig, start: dt.date, today: dt.date, downloa
 
 def parse_fred_csv(text: str, series_id: str) -> pd.DataFrame:
     """FRED's graph CSV (``observation_date,<ID>``; '.' or empty for missing) -> ``date,value``."""
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise SourceError(f"FRED {series_id}: the answer is not a CSV ({exc})") from None
     if frame.shape[1] != 2:
         raise SourceError(f"FRED {series_id}: unexpected CSV with columns {list(frame.columns)}")
     frame.columns = ["date", "value"]

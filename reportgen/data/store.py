@@ -116,6 +116,9 @@ def load_cached_bundle(cfg: Config, as_of: dt.date | None, refresh_note: str = "
     if small.key not in manifest:
         where = "is empty" if not manifest else f"has no {small.key} ({small.symbol})"
         raise NoCachedDataError(f"the cache at {target} {where}; the Russell 2000 series is needed by every claim")
+    missing = [s.key for s in cfg.series if s.required and s.key not in manifest]
+    if missing:
+        raise NoCachedDataError(f"the cache at {target} has no {', '.join(missing)} (required = true in the config)")
     clean: dict[str, CleanSeries] = {}
     records: dict[str, SeriesRecord] = {}
     for s in cfg.series:

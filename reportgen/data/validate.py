@@ -54,7 +54,7 @@ def validate_frame(raw: pd.DataFrame, name: str, kind: str, max_abs_log_return: 
             f"{name}: unparseable date {raw['date'].iloc[i]!r} at row {i + 2}; expected YYYY-MM-DD"
         )
     values = pd.to_numeric(raw[value_col].replace("", np.nan), errors="coerce")
-    nan = values.isna()
+    nan = ~np.isfinite(values)
     if nan.any():
         i = int(np.flatnonzero(nan.to_numpy())[0])
         raise DataValidationError(

@@ -51,7 +51,7 @@ def fmt_stat(x) -> str:
     """Test statistics: 3 significant-ish decimals."""
     if _missing(x):
         return DASH
-    return f"{x:.3f}".replace("-", "−") if abs(x) < 1000 else f"{x:,.0f}"
+    return (f"{x:.3f}" if abs(x) < 1000 else f"{x:,.0f}").replace("-", "−")
 
 
 def fmt_ci(pair, digits: int = 2, pct: bool = False) -> str:
