@@ -168,8 +168,8 @@ def bench_rolling(y, x, lags, window, ref_windows):
 
 def selfcheck_reference_per_sample(pair, monthly, daily, ev, horizon, draws, lags_g, lags_v, n):
     """Seconds per simulated sample of a straightforward loop: simulate one sample with a
-    scalar loop, test it with statsmodels (Granger: OLS HC3; IRF: two VAR fits, sample and
-    one bootstrap draw; placebo: the plain-loop placebo test with ``draws`` placebo sets)."""
+    scalar loop, test it with statsmodels (Granger: OLS HC3; IRF: VAR fits of the sample and
+    of its bootstrap draws; placebo: the plain-loop placebo test with ``draws`` placebo sets)."""
     rng = np.random.default_rng(4)
     y, x = pair[:, 1], pair[:, 0]
     # Granger
@@ -179,14 +179,14 @@ def selfcheck_reference_per_sample(pair, monthly, daily, ev, horizon, draws, lag
         ys = sc.simulate_ar_paths_reference(y[:lags_g], 0.0, np.zeros(lags_g), e[None])
         sc.granger_pvalues_reference(ys, x[None], lags_g)
     g = (time.perf_counter() - t0) / n
-    # IRF (warp-speed: the sample's VAR and one bootstrap VAR)
+    # IRF (warp-speed: the sample's VAR and WARP_DRAWS bootstrap VARs, each simulated and fitted)
     c, A, U, _ = sc.var_fit_batch(monthly[None], lags_v)
     t0 = time.perf_counter()
     for _ in range(n):
-        u = U[0][rng.integers(0, U.shape[1], size=U.shape[1])][None]
-        ys = sc.simulate_var_paths_reference(monthly[:lags_v], c[0], A[0], u)
-        sc.var_cum_response_reference(ys, lags_v, 1, 0)
-        sc.var_cum_response_reference(ys, lags_v, 1, 0)  # the bootstrap draw's fit costs the same
+        for _ in range(1 + sc.WARP_DRAWS):
+            u = U[0][rng.integers(0, U.shape[1], size=U.shape[1])][None]
+            ys = sc.simulate_var_paths_reference(monthly[:lags_v], c[0], A[0], u)
+            sc.var_cum_response_reference(ys, lags_v, 1, 0)
     v = (time.perf_counter() - t0) / n
     # placebo: a few paths with n placebo draws each, extrapolated per draw to ``draws``
     n_p = max(1, n // 10)
@@ -213,6 +213,20 @@ def bench_selfcheck_designs(pair, monthly, daily, ev, horizon, cfg, lags_g, lags
     out["placebo"] = timed(sc.simulate_placebo_design, daily, ev, horizon, grid * 3, sims,
                            cfg.events.placebo_draws, 21.0, rng, trace=True)
     return out, grid.size
+
+
+def bench_stages(cfg) -> list[tuple[str, float]]:
+    """Seconds per stage of the pipeline, in process, writing to a temporary folder."""
+    import datetime as dt
+
+    from reportgen.pipeline import build
+
+    with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
+        c = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=tmp))
+        marks: list[tuple[str, float]] = [("load data", time.perf_counter())]
+        build(c, today=dt.date.today(), offline=True, progress=lambda m: marks.append((m, time.perf_counter())))
+        marks.append(("end", time.perf_counter()))
+    return [(marks[i][0], marks[i + 1][1] - marks[i][1]) for i in range(len(marks) - 1)]
 
 
 def bench_build(timeout: int = 600):
@@ -316,6 +330,7 @@ def main(argv=None) -> int:
     t_sc_1, _, _ = timed(sc.run_selfcheck, bundle, dataclasses.replace(cfg, analysis=dataclasses.replace(a, n_jobs=1)), {})
 
     build = None if args.skip_build else bench_build()
+    stages = None if args.skip_build else bench_stages(cfg)
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     md = [
@@ -335,6 +350,9 @@ def main(argv=None) -> int:
                   f"{status}; peak RSS of the build process {build['peak_mb']:.0f} MB.")
         if not build["ok"]:
             md.append("  Last lines of its output: `" + " / ".join(build["tail"]) + "`")
+    if stages:
+        md.append("* Build stages (in process, same build): " + ", ".join(f"{n.replace('analysis ', '')} {t:.1f} s"
+                                                                      for n, t in stages) + ".")
     md.append(f"* Peak RSS of this benchmark process: {self_peak:.0f} MB. Total benchmark time "
               f"{time.perf_counter() - t_start:.0f} s.")
     md.append("* Reference = loop over statsmodels fits (Granger, VAR, rolling windows) or plain-Python loops "

@@ -245,6 +245,37 @@ def c10(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVe
                         would_change="Every breakout in the sample being followed by a crypto rise, at a rate clearly above the rate after random dates.")
 
 
+def c8(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
+    """C8: lower volatility from the spot-ETF date. One break date cannot identify the cause: capped."""
+    r = results["regimes"]
+    t = r.c8_primary
+    if isinstance(t, NotTestable):
+        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(t.reason,))
+    import dataclasses
+
+    shift = lambda v: None if v is None else v - 1.0  # noqa: E731  ratio -> proportional change
+    as_change = dataclasses.replace(t, effect=shift(t.effect), ci_low=shift(t.ci_low), ci_high=shift(t.ci_high))
+    ev = evidence_from_test(as_change, label="change in BTC's GARCH volatility level at the spot-ETF date (GARCH(1,1)-t with a regime term, LR test)",
+                            sign=-1, unit="share", source="results.regimes.c8_primary")
+    cap = Verdict.PARTLY if r.confounded else None
+    verdict, reason = decide(ev, cfg.rules, cap=cap)
+    notes = []
+    if r.c8_primary_integrated:
+        notes.append("BTC's GARCH persistence is at its upper bound (integrated): the regime term measures a jump in volatility at the date, not a change in its long-run level.")
+    for v in r.vol_by_regime:
+        if v.asset in ("BTC", "RUT"):
+            notes.append(f"Plain sample volatility of {v.asset}: {v.vol_pre:.0%} before, {v.vol_post:.0%} after (ratio {v.ratio:.2f}).")
+    b = r.break_primary
+    if not isinstance(b, NotTestable):
+        notes.append(f"Dated by the data, {b.asset}'s volatility changed on {b.break_date} (95% interval {b.ci_low} to {b.ci_high}), "
+                     f"{abs(b.distance_days)} days {'before' if b.distance_days < 0 else 'after'} the ETF launch"
+                     + ("; the launch date is inside that interval." if b.reference_in_ci else "; the launch date is outside that interval."))
+    notes.append("Equities also became calmer after January 2024, and rates, the halving cycle and the investor base changed at the same time: "
+                 "a before/after comparison cannot attribute the change to ETFs, so the verdict can be at most “partly supported”.")
+    return ClaimVerdict(claim, verdict, reason, ev, notes=tuple(notes),
+                        would_change="A significant drop at the ETF date that is absent in equities and in a placebo date, and fewer deep drawdowns over a longer post-ETF sample.")
+
+
 def c9(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
     """C9 is not falsifiable as stated; the recovery-speed proxy is shown, labelled as such."""
     return ClaimVerdict(
@@ -254,4 +285,4 @@ def c9(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     )
 
 
-RULES = {"C1": c1, "C2": c2, "C4": c4, "C10": c10, "C3": c3, "C5": c5, "C6": c6, "C7": c7, "C9": c9}
+RULES = {"C1": c1, "C2": c2, "C4": c4, "C10": c10, "C3": c3, "C5": c5, "C6": c6, "C7": c7, "C8": c8, "C9": c9}

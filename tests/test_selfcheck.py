@@ -203,6 +203,30 @@ def test_power_curves_monotone_on_planted_designs():
     v = sc.simulate_irf_design(y3, 1, np.linspace(0, 1.2, 5), 400, np.random.default_rng(21))
     pv = v["reject"].mean(axis=1)
     assert _monotone(pv) and pv[-1] > 0.8 and pv[0] < 0.1
+    # the bootstrap p-values give the same decisions as the bands (up to quantile interpolation)
+    assert np.mean((v["pvalue_dir"][1:] <= 0.05) == v["reject"][1:]) > 0.99
+    assert np.mean((v["pvalue"][0] <= 0.05) == v["reject"][0]) > 0.99
+
+
+def test_warp_bands_studentised_scale():
+    est = np.array([0.0, 1.0, 2.0])
+    dev = np.array([[-1.0, 1.0], [-2.0, 2.0], [-4.0, 4.0]])
+    lo, hi = sc.warp_bands(est, dev, 0.5)
+    np.testing.assert_allclose(hi - lo, np.full(3, hi[0] - lo[0]))  # raw pooling: equal widths
+    lo_s, hi_s = sc.warp_bands(est, dev, 0.5, scale=np.array([1.0, 2.0, 4.0]))
+    np.testing.assert_allclose(hi_s - lo_s, np.array([1.0, 2.0, 4.0]) * (hi_s[0] - lo_s[0]))
+
+
+def test_delta_se_tracks_bootstrap_sd():
+    from reportgen.analysis.var import bootstrap_irf_draws, resample_indices
+
+    rng = np.random.default_rng(22)
+    y = dgp.var_lead(200, rng, lag=1, b=0.3)
+    y3 = np.column_stack([y, 0.5 * y[:, 1] + rng.standard_normal(200)])
+    _, A, U, S = sc.var_fit_batch(y3[None], 1)
+    se = float(sc.delta_se_cum_response(y3[None], A, U, S, 1, 0)[0])
+    d = bootstrap_irf_draws(y3, 1, 3, resample_indices(199, 999, rng))["orth"][:, 1:4, 1, 0].sum(axis=1)
+    assert se == pytest.approx(np.std(d), rel=0.15)
 
 
 # --------------------------------------------------------------------------- run_selfcheck
@@ -221,8 +245,33 @@ def test_run_selfcheck_reproducible_and_complete(config):
         assert d.size_ci[0] <= d.size <= d.size_ci[1]
         assert 0 <= d.power_at_min_effect <= 1
         assert a.power(d.name) == d.power_at_min_effect and a.design(d.name) is d
+        assert d.family_size == 1 and d.level_adjusted == d.alpha  # no other results given
+        assert d.power_at_min_effect_adjusted == d.power_at_min_effect
     c = sc.run_selfcheck(bundle, _small_cfg(config, sims=150, seed=config.analysis.seed + 1), {})
     assert c.granger.curve_power != a.granger.curve_power
+
+
+def test_family_sizes_come_from_the_other_results():
+    from types import SimpleNamespace as NS
+
+    t = NS(family="C3")
+    results = {"leadlag": NS(c3_family=(t,) * 15), "events": NS(c4_primary=NS(family_size=21)),
+               "var": NS(c3_tests=(NS(test=NS(family="C3-VAR")),) * 12)}
+    assert sc._family(results, "granger") == ("C3", 15)
+    assert sc._family(results, "placebo") == ("C4 (Romano-Wolf)", 21)
+    assert sc._family(results, "irf") == ("C3-VAR", 12)
+    assert sc._family({"events": NotTestable("no RUT")}, "placebo") == ("", 1)
+
+
+def test_adjusted_power_is_lower(config):
+    from types import SimpleNamespace as NS
+
+    results = {"leadlag": NS(c3_family=(NS(family="C3"),) * 10, primary_lag=2)}
+    res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=150), results, designs=("granger",))
+    g = res.granger
+    assert g.family_size == 10 and g.lags == 2 and g.level_adjusted == pytest.approx(0.005)
+    assert all(a <= p for a, p in zip(g.curve_power_adjusted[1:], g.curve_power[1:], strict=True))
+    assert g.curve_power_adjusted[0] is None
 
 
 def test_run_selfcheck_missing_btc_is_not_testable(config):

@@ -38,10 +38,12 @@ Designs
     indirect channel through the crypto's own lags under the null). Shocks are the real VAR
     residuals times a Rademacher multiplier shared by the equations (wild bootstrap: fat
     tails, cross-correlation and heteroskedasticity kept). The bootstrap band of each
-    simulated sample uses the warp-speed method of Giacomini, Politis and White (2013): one
-    bootstrap draw per simulated sample, the band of every sample built from the pooled
-    deviations ``theta* - theta_hat`` of its design. Economic minimum: ``min_effect`` (2%) of
-    cumulative response to a one-s.d. RUT shock.
+    simulated sample uses the warp-speed method of Giacomini, Politis and White (2013): a few
+    bootstrap draws per simulated sample, the band of every sample built from the deviations
+    ``theta* - theta_hat`` of all samples, studentised by each sample's delta-method standard
+    error (the bootstrap spread grows with the size of the response, so raw deviations are not
+    pivotal). Economic minimum: ``min_effect`` (2%) of cumulative response to a one-s.d. RUT
+    shock.
 
 Effect sizes are ``cfg.selfcheck.effect_grid`` in units of each test's standard error on the
 real sample (Granger: HC3 s.e. of the lag-coefficient sum times sd(RUT); placebo: s.d. of
@@ -89,6 +91,7 @@ from reportgen.errors import InsufficientDataError, MissingSeriesError
 DESIGNS = ("granger", "placebo", "irf")
 POWER_TARGET = 0.80
 IRF_HORIZONS = (1, 2, 3)
+WARP_DRAWS = 5  # bootstrap draws per simulated sample in the IRF design
 PATH_CHUNK = 250  # simulated daily paths resampled at a time (bounds memory on long samples)
 SE_SCALE_REPS = 999  # bootstrap / placebo draws used only to measure one s.e. on the real data
 
@@ -112,6 +115,8 @@ __all__ = [
     "stationary_bootstrap_indices_reference",
     "var_cum_response_reference",
     "var_fit_batch",
+    "warp_bands",
+    "delta_se_cum_response",
 ]
 
 
@@ -137,7 +142,7 @@ class DesignResult:
     lags : lag order used (Granger, VAR), else 0
     horizon : horizon of the tested effect (months; placebo: trading days)
     simulations : Monte Carlo samples per effect size
-    inner_draws : placebo draws per sample (placebo) / bootstrap draws per sample (irf: 1, warp-speed)
+    inner_draws : placebo draws per sample (placebo) / bootstrap draws per sample (irf, warp-speed)
     alpha : nominal level of the test
     size, size_ci : rejection rate under the null and its 95% Wilson interval
     size_ok : the Wilson interval of the size contains ``alpha``
@@ -148,9 +153,18 @@ class DesignResult:
     mde_80 : effect detected with 80% power (linear interpolation on the curve), ``None``
         when the curve stays below 80% up to its largest effect
     mde_80_se : ``mde_80 / se``
+    family, family_size : the multiple-testing family the verdict adjusts this test in, and
+        its number of tests (1 when unknown)
+    level_adjusted : ``alpha / family_size`` (Bonferroni)
+    power_at_min_effect_adjusted, power_at_min_effect_adjusted_ci : detection rate at
+        ``min_effect`` at ``level_adjusted``, in the claimed direction: a lower bound of the
+        power after the verdict's Holm / Romano-Wolf adjustment (exact for Holm when the
+        other tests of the family are null and not smaller)
+    mde_80_adjusted : effect detected with 80% power at ``level_adjusted``
     curve_effect, curve_effect_se : planted effects (effect units; s.e. units), ascending;
         they include 0 and ``min_effect``
     curve_power, curve_ci_low, curve_ci_high : detection rate at each effect (Wilson CI)
+    curve_power_adjusted : detection rate at ``level_adjusted`` (``None`` at effect 0)
     failed : simulated samples whose statistic could not be computed (counted as no rejection)
     seed_entropy : entropy of the design's ``SeedSequence`` (reproducibility)
     """
@@ -180,11 +194,18 @@ class DesignResult:
     power_at_min_effect_ci: tuple[float, float]
     mde_80: float | None
     mde_80_se: float | None
+    family: str
+    family_size: int
+    level_adjusted: float
+    power_at_min_effect_adjusted: float
+    power_at_min_effect_adjusted_ci: tuple[float, float]
+    mde_80_adjusted: float | None
     curve_effect: tuple[float, ...]
     curve_effect_se: tuple[float, ...]
     curve_power: tuple[float, ...]
     curve_ci_low: tuple[float, ...]
     curve_ci_high: tuple[float, ...]
+    curve_power_adjusted: tuple[float | None, ...]
     failed: int
     seed_entropy: tuple[int, ...]
 
@@ -444,7 +465,8 @@ def simulate_granger_design(
 
     Returns
     -------
-    dict with ``reject`` (E, n_sim) bool, ``pvalue`` (E, n_sim), ``failed`` (int).
+    dict with ``reject`` (E, n_sim) bool, ``pvalue`` and ``pvalue_dir`` (E, n_sim, the same:
+    the F test has no direction), ``failed`` (int).
 
     Notes
     -----
@@ -471,7 +493,7 @@ def simulate_granger_design(
         with np.errstate(all="ignore"):
             _, pv[k] = granger_robust_batch(ystar, xs, lags)
     bad = ~np.isfinite(pv)
-    return {"reject": (pv <= alpha) & ~bad, "pvalue": pv, "failed": int(bad.sum())}
+    return {"reject": (pv <= alpha) & ~bad, "pvalue": pv, "pvalue_dir": pv, "failed": int(bad.sum())}
 
 
 # =========================================================================== placebo design
@@ -505,7 +527,8 @@ def simulate_placebo_design(
 
     Returns
     -------
-    dict with ``reject`` (E, n_sim), ``pvalue`` (E, n_sim), ``failed``.
+    dict with ``reject`` (E, n_sim), ``pvalue`` and ``pvalue_dir`` (E, n_sim, the same: the
+    test is one-sided), ``failed``.
 
     Notes
     -----
@@ -536,7 +559,7 @@ def simulate_placebo_design(
             p = placebo_test_batch(paths, e, horizon, draws, block_length, np.random.default_rng(placebo_seed))
             pv.append(p)
             rej.append(p <= alpha + 1e-12)
-        return {"reject": np.array(rej), "pvalue": np.array(pv), "failed": 0}
+        return {"reject": np.array(rej), "pvalue": np.array(pv), "pvalue_dir": np.array(pv), "failed": 0}
     # the same placebo dates as placebo_test_batch(..., rng=default_rng(placebo_seed))
     pos = placebo_positions(e, T - horizon, draws, block_length, np.random.default_rng(placebo_seed))
     M = _placebo_matrix(pos, T - horizon)
@@ -556,7 +579,7 @@ def simulate_placebo_design(
         p = (1.0 + exceed) / (1.0 + draws)
         pv.append(p)
         rej.append(p <= alpha + 1e-12)
-    return {"reject": np.array(rej), "pvalue": np.array(pv), "failed": 0}
+    return {"reject": np.array(rej), "pvalue": np.array(pv), "pvalue_dir": np.array(pv), "failed": 0}
 
 
 def _window_sums(r: np.ndarray, horizon: int) -> np.ndarray:
@@ -686,6 +709,79 @@ def _planted_coef(c_zero: np.ndarray, sigma: np.ndarray, response: int, shock: i
     return A, b
 
 
+def warp_bands(est: np.ndarray, dev: np.ndarray, alpha: float = 0.05, scale: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bands of many simulated samples from a few bootstrap draws each (warp-speed).
+
+    Parameters
+    ----------
+    est : array (S,) estimate of each simulated sample
+    dev : array (S, R) bootstrap deviations ``theta* - theta_hat`` (R draws per sample)
+    alpha : 1 - band level
+    scale : array (S,), optional
+        A standard error of each sample's estimate. With it the pooled quantities are the
+        studentised deviations ``(theta* - theta_hat) / scale`` and the band of sample b is
+        ``est_b + scale_b * q``; without it the raw deviations are pooled (Giacomini, Politis
+        and White 2013, who require an asymptotically pivotal quantity).
+
+    Returns
+    -------
+    lo, hi : arrays (S,)
+    """
+    est = np.asarray(est, dtype=float)
+    dev = np.asarray(dev, dtype=float).reshape(est.size, -1)
+    s = np.ones_like(est) if scale is None else np.asarray(scale, dtype=float)
+    q = np.quantile(dev / s[:, None], [alpha / 2, 1 - alpha / 2])
+    return est + s * q[0], est + s * q[1]
+
+
+def delta_se_cum_response(y: np.ndarray, coefs: np.ndarray, resid: np.ndarray, sigma: np.ndarray, response: int,
+                          shock: int, horizons: Sequence[int] = IRF_HORIZONS) -> np.ndarray:
+    """Delta-method standard error of the cumulative orthogonalised response, batched.
+
+    Parameters
+    ----------
+    y : array (B, T, K) the samples; coefs (B, p, K, K), resid (B, n, K), sigma (B, K, K)
+        their VAR fits (:func:`var_fit_batch`)
+
+    Returns
+    -------
+    array (B,): ``sqrt(J_A V_A J_A' + J_S V_S J_S')`` with ``V_A = Sigma (x) (X'X)^-1`` the
+    OLS covariance of the lag coefficients, ``V_S`` the covariance of ``vech(Sigma_hat)``
+    from the residuals' fourth moments (fat tails), and numerical Jacobians.
+
+    References
+    ----------
+    Lütkepohl, H. (2005). New Introduction to Multiple Time Series Analysis, sec. 3.7.
+    """
+    B, p, K, _ = coefs.shape
+    _, X = lag_matrix(y, p)
+    XtXi = np.linalg.inv(np.swapaxes(X, -1, -2) @ X)[:, 1:, 1:]  # (B, Kp, Kp)
+    th0 = irf_cum_response(coefs, sigma, response, shock, horizons)
+    G = np.zeros((B, K * p, K))
+    for j in range(p):
+        for i in range(K):
+            for k in range(K):
+                A2 = coefs.copy()
+                A2[:, j, i, k] += 1e-6
+                G[:, j * K + k, i] = (irf_cum_response(A2, sigma, response, shock, horizons) - th0) / 1e-6
+    v_a = np.einsum("bri,brs,bsj,bij->b", G, XtXi, G, sigma)
+    pairs = [(i, k) for i in range(K) for k in range(i, K)]
+    JS = np.zeros((B, len(pairs)))
+    for m, (i, k) in enumerate(pairs):
+        h = 1e-6 * np.sqrt(sigma[:, i, i] * sigma[:, k, k])
+        S2 = sigma.copy()
+        S2[:, i, k] += h
+        if i != k:
+            S2[:, k, i] += h
+        JS[:, m] = (irf_cum_response(coefs, S2, response, shock, horizons) - th0) / h
+    V = np.stack([resid[..., i] * resid[..., k] for i, k in pairs], axis=2)  # (B, n, m)
+    V = V - V.mean(axis=1, keepdims=True)
+    n = V.shape[1]
+    v_s = np.einsum("bm,bmq,bq->b", JS, np.swapaxes(V, 1, 2) @ V / n**2, JS)
+    return np.sqrt(v_a + v_s)
+
+
 def simulate_irf_design(
     y: np.ndarray,
     lags: int,
@@ -696,6 +792,8 @@ def simulate_irf_design(
     response: int = 1,
     shock: int = 0,
     horizons: Sequence[int] = IRF_HORIZONS,
+    boot_draws: int = WARP_DRAWS,
+    studentize: bool = True,
 ) -> dict:
     """Rejection indicators of the IRF-band test on simulated VAR samples (warp-speed bootstrap).
 
@@ -708,19 +806,27 @@ def simulate_irf_design(
     rng : numpy Generator
     alpha : 1 - band level
     response, shock : variable positions
+    boot_draws : bootstrap draws per simulated sample
+    studentize : pool studentised deviations (delta-method scale; see :func:`warp_bands`)
 
     Returns
     -------
     dict with ``reject`` (E, n_sim): zero outside the band (two-sided at effect 0; band
-    above zero for positive effects), ``estimate`` (E, n_sim), ``failed``.
+    above zero for positive effects), ``pvalue`` (two-sided) and ``pvalue_dir`` (H1: positive
+    response) percentile-bootstrap p-values, ``estimate`` (E, n_sim), ``failed``.
 
     Notes
     -----
-    Warp-speed (Giacomini, Politis and White 2013): each simulated sample gets one
-    recursive-design residual-bootstrap draw ``theta*``; the percentile band of sample ``b``
-    is ``theta_hat_b + [q_{a/2}, q_{1-a/2}]`` of the pooled ``theta* - theta_hat`` of its
-    design. Two batched VAR fits per sample; one vectorised pass over the samples per effect
-    size, with the same shocks and bootstrap indices for every effect (common random numbers).
+    Warp-speed (Giacomini, Politis and White 2013): each simulated sample gets
+    ``boot_draws`` recursive-design residual-bootstrap draws ``theta*`` instead of a full
+    bootstrap. The deviations ``theta* - theta_hat`` are divided by the sample's
+    delta-method standard error (:func:`delta_se_cum_response`; the bootstrap spread of a
+    cumulative response grows with its size, so raw deviations are not pivotal) and pooled
+    over the samples of the design; the percentile band of a sample is
+    ``theta_hat + se * [q_{a/2}, q_{1-a/2}]``. ``benchmarks/validate_warp.py`` compares the
+    result with a full bootstrap of every sample.
+    One vectorised pass over the samples per effect size, with the same shocks and bootstrap
+    indices for every effect (common random numbers).
     """
     y = np.asarray(y, dtype=float)
     T, K = y.shape
@@ -733,43 +839,64 @@ def simulate_irf_design(
     A_zero[:, crypto, shock] = 0.0
     effects = np.asarray(effects, dtype=float)
     coefs = np.stack([_planted_coef(A_zero, sigma_dgp, response, shock, t, horizons)[0] for t in effects])
-    E = effects.size
+    E, R = effects.size, int(boot_draws)
     eta = _rademacher(rng, (n_sim, n))
     u = U[None] * eta[..., None]  # (n_sim, n, K), shared by all effects
-    idx = rng.integers(0, n, size=(n_sim, n))  # bootstrap draw of each sample, shared by all effects
-    est, boot = np.empty((E, n_sim)), np.empty((E, n_sim))
+    idx = rng.integers(0, n, size=(n_sim * R, n))  # bootstrap draws of each sample, shared by all effects
+    est, dev, se = np.empty((E, n_sim)), np.empty((E, n_sim, R)), np.ones((E, n_sim))
     for k in range(E):
         ystar = simulate_var_paths(y[:lags], c, coefs[k], u)
         with np.errstate(all="ignore"):
             cb, Ab, Ub, Sb = var_fit_batch(ystar, lags)
             est[k] = irf_cum_response(Ab, Sb, response, shock, horizons)
-            # one bootstrap draw per sample: iid resampling of its centred residuals
-            Uc = Ub - Ub.mean(axis=1, keepdims=True)
+            if studentize:
+                se[k] = delta_se_cum_response(ystar, Ab, Ub, Sb, response, shock, horizons)
+            # R bootstrap draws per sample: iid resampling of its centred residuals
+            Uc = np.repeat(Ub - Ub.mean(axis=1, keepdims=True), R, axis=0)
             ub = np.take_along_axis(Uc, idx[..., None], axis=1)
-            yb = simulate_var_paths(ystar[:, :lags], cb, Ab, ub)
+            yb = simulate_var_paths(np.repeat(ystar[:, :lags], R, axis=0), np.repeat(cb, R, axis=0),
+                                    np.repeat(Ab, R, axis=0), ub)
             _, Abb, _, Sbb = var_fit_batch(yb, lags)
-            boot[k] = irf_cum_response(Abb, Sbb, response, shock, horizons)
-    dev = boot - est
-    ok = np.isfinite(dev) & np.isfinite(est)
+            dev[k] = irf_cum_response(Abb, Sbb, response, shock, horizons).reshape(n_sim, R) - est[k][:, None]
+    ok = np.isfinite(est) & np.all(np.isfinite(dev), axis=2) & np.isfinite(se) & (se > 0)
     reject = np.zeros((E, n_sim), dtype=bool)
+    p_two, p_up = np.full((E, n_sim), np.nan), np.full((E, n_sim), np.nan)
     for k in range(E):
-        q_lo, q_hi = np.quantile(dev[k][ok[k]], [alpha / 2, 1 - alpha / 2])
-        lo, hi = est[k] + q_lo, est[k] + q_hi
-        reject[k] = (lo > 0) if effects[k] > 0 else ((lo > 0) | (hi < 0))
-    reject &= ok
-    return {"reject": reject, "estimate": est, "failed": int((~ok).sum())}
+        keep = np.flatnonzero(ok[k])
+        lo, hi = warp_bands(est[k][keep], dev[k][keep], alpha, se[k][keep])
+        reject[k, keep] = (lo > 0) if effects[k] > 0 else ((lo > 0) | (hi < 0))
+        # percentile-bootstrap p-values: 0 lies at quantile F(-est/se) of the studentised draws
+        pooled = np.sort((dev[k][keep] / se[k][keep, None]).ravel())
+        F = np.searchsorted(pooled, -est[k][keep] / se[k][keep], side="right") / pooled.size
+        p_up[k, keep] = np.minimum(1.0, 2 * F)
+        p_two[k, keep] = np.minimum(1.0, 2 * np.minimum(F, 1 - F))
+    return {"reject": reject, "pvalue": p_two, "pvalue_dir": p_up, "estimate": est, "failed": int((~ok).sum())}
 
 
 # =========================================================================== assembling a design
 
 
-def _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha, seed_seq, **meta) -> DesignResult:
+def _adjusted_reject(sim: dict, level: float) -> np.ndarray:
+    """Rejections at ``level`` in the direction of the planted effect (NaN p-values never reject)."""
+    p = np.asarray(sim["pvalue_dir"], dtype=float)
+    return np.where(np.isfinite(p), p, np.inf) <= level + 1e-12
+
+
+def _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha, seed_seq, family, family_size,
+               **meta) -> DesignResult:
     rates = [rejection_rate(sim["reject"][k], alpha) for k in range(eff.size)]
     power = np.array([r[0] for r in rates])
+    level_adj = alpha / family_size
+    rej_adj = _adjusted_reject(sim, level_adj)
+    rates_adj = [rejection_rate(rej_adj[k], alpha) for k in range(eff.size)]
+    power_adj = np.array([r[0] for r in rates_adj])
+    power_adj[eff == 0.0] = np.nan  # the adjusted level is for power only
     i0 = int(np.flatnonzero(eff == 0.0)[0])
     imin = int(np.argmin(np.abs(eff - min_effect)))
     size, slo, shi = rates[i0]
     mde = mde_from_curve(eff, power)
+    pos = eff > 0
+    mde_adj = mde_from_curve(np.r_[0.0, eff[pos]], np.r_[0.0, power_adj[pos]])
     return DesignResult(
         name=name,
         simulations=int(n_sim),
@@ -784,21 +911,29 @@ def _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha, seed_seq, *
         power_at_min_effect_ci=(rates[imin][1], rates[imin][2]),
         mde_80=mde,
         mde_80_se=None if mde is None else float(mde / se),
+        family=family,
+        family_size=int(family_size),
+        level_adjusted=float(level_adj),
+        power_at_min_effect_adjusted=rates_adj[imin][0],
+        power_at_min_effect_adjusted_ci=(rates_adj[imin][1], rates_adj[imin][2]),
+        mde_80_adjusted=mde_adj,
         curve_effect=tuple(float(v) for v in eff),
         curve_effect_se=tuple(float(v) for v in eff_se),
         curve_power=tuple(float(v) for v in power),
         curve_ci_low=tuple(r[1] for r in rates),
         curve_ci_high=tuple(r[2] for r in rates),
+        curve_power_adjusted=tuple(None if np.isnan(v) else float(v) for v in power_adj),
         failed=int(sim["failed"]),
         seed_entropy=tuple(int(v) for v in np.atleast_1d(seed_seq.entropy)) + tuple(seed_seq.spawn_key),
         **meta,
     )
 
 
-def _extend(run, eff, eff_se, se, grid_max):
-    """Run the design; if power stays below 80%, add effects up to twice the grid's maximum."""
+def _extend(run, eff, eff_se, se, grid_max, level):
+    """Run the design; if power at ``level`` stays below 80%, add effects of 1.5 and 2 times
+    the grid's maximum."""
     sim = run(eff)
-    if np.any(sim["reject"].mean(axis=1) >= POWER_TARGET):
+    if np.any(_adjusted_reject(sim, level).mean(axis=1) >= POWER_TARGET):
         return sim, eff, eff_se
     extra_se = np.array([1.5, 2.0]) * max(grid_max, 1.0)
     extra_se = extra_se[extra_se * se > eff.max()]
@@ -827,6 +962,22 @@ def _var_lag(results: dict) -> tuple[int | None, str]:
     if isinstance(lag, (int, np.integer)) and lag >= 1:
         return int(lag), "lag of the rut_crypto VAR (AIC, at least 1)"
     return None, ""
+
+
+def _family(results: dict, design: str) -> tuple[str, int]:
+    """(family name, size) the verdict adjusts the design's real test in; size 1 when unknown."""
+    try:
+        if design == "granger":
+            fam = results["leadlag"].c3_family
+            return (fam[0].family or "C3", len(fam)) if fam else ("", 1)
+        if design == "placebo":
+            c4 = results["events"].c4_primary
+            return "C4 (Romano-Wolf)", max(1, int(c4.family_size))
+        fam = results["var"].c3_tests
+        first = getattr(fam[0], "test", fam[0]) if fam else None
+        return (getattr(first, "family", "") or "C3-VAR", len(fam)) if fam else ("", 1)
+    except (KeyError, AttributeError, TypeError, IndexError):
+        return "", 1
 
 
 def _event_dates(results: dict, bundle, cfg, horizon_months: int) -> tuple[tuple[dt.date, ...], str]:
@@ -867,10 +1018,11 @@ def _design_granger(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     min_eff = cfg.rules.min_effect_monthly_return
     eff, eff_se = _grid(grid_se, se, min_eff)
     rng = np.random.default_rng(rng_seq)
+    family, m = _family(results, "granger")
     sim, eff, eff_se = _extend(lambda e: simulate_granger_design(y, x, lags, e, n_sim, rng, alpha),
-                               eff, eff_se, se, max(grid_se))
+                               eff, eff_se, se, max(grid_se), alpha / m)
     return _summarise(
-        "granger", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
+        "granger", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq, family, m,
         claim="C3", title=f"Granger RUT → BTC, monthly, {lags} lags, HC3 Wald",
         test=f"HC3 Wald F test of the {lags} RUT lag coefficients in the BTC equation, p ≤ {alpha:g}",
         null="RUT returns do not Granger-cause BTC returns",
@@ -904,11 +1056,12 @@ def _design_placebo(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     se = float(np.std(null, ddof=1))
     min_eff = cfg.rules.min_effect_monthly_return * hm
     eff, eff_se = _grid(grid_se, se, min_eff)
+    family, m = _family(results, "placebo")
     sim, eff, eff_se = _extend(
         lambda e: simulate_placebo_design(r, pos, horizon, e, n_sim, draws, block, rng, alpha),
-        eff, eff_se, se, max(grid_se))
+        eff, eff_se, se, max(grid_se), alpha / m)
     return _summarise(
-        "placebo", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
+        "placebo", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq, family, m,
         claim="C4", title=f"Breakout placebo test, BTC, {hm} months ({horizon} trading days)",
         test=(f"one-sided placebo test: mean BTC log return over the {horizon} trading days after the "
               f"{pos.size} real breakouts vs {draws:,} stationary-bootstrap placebo date sets, p ≤ {alpha:g}"),
@@ -940,22 +1093,24 @@ def _design_irf(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     se = float(np.std(draws["orth"][:, 1 : max(IRF_HORIZONS) + 1, 1, 0].sum(axis=1), ddof=1))
     min_eff = cfg.rules.min_effect_monthly_return
     eff, eff_se = _grid(grid_se, se, min_eff)
+    family, m = _family(results, "irf")
     sim, eff, eff_se = _extend(lambda e: simulate_irf_design(y, lags, e, n_sim, rng, alpha),
-                               eff, eff_se, se, max(grid_se))
+                               eff, eff_se, se, max(grid_se), alpha / m)
     h = max(IRF_HORIZONS)
     return _summarise(
-        "irf", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
+        "irf", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq, family, m,
         claim="C3", title=f"VAR({lags}) impulse response RUT → BTC, months 1–{h}",
         test=(f"cumulative orthogonalised BTC response over months 1–{h} to a one-s.d. RUT shock; "
               f"rejects when 0 is outside the {1 - alpha:.0%} residual-bootstrap percentile band "
-              "(warp-speed: one bootstrap draw per sample)"),
+              f"(warp-speed: {WARP_DRAWS} bootstrap draws per sample, studentised deviations pooled "
+              "over the samples)"),
         null=f"the cumulative BTC response over months 1–{h} to a RUT shock is zero",
         dgp=(f"real VAR({lags}) of RUT, BTC, ETH with the RUT lags in the crypto equations set to zero "
              "except A1[BTC, RUT], solved so that the true response equals the planted effect; "
              "residuals times a shared Rademacher draw (wild bootstrap)"),
         planted=f"true cumulative response over months 1–{h} set to the effect; lag {lags} = {lag_src}",
         effect_unit=f"cumulative BTC log return over months 1–{h} after a one-s.d. RUT shock",
-        nobs=int(y.shape[0] - lags), n_events=0, lags=lags, horizon=h, inner_draws=1,
+        nobs=int(y.shape[0] - lags), n_events=0, lags=lags, horizon=h, inner_draws=WARP_DRAWS,
     )
 
 

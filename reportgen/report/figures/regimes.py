@@ -70,16 +70,13 @@ def conditional_vol_figure(r) -> str | None:
 
 
 def break_scan_figure(r) -> str | None:
-    """Sup-Wald scan statistic by candidate break date, with the bootstrap 5% critical value."""
+    """Wald statistic by candidate break date, the estimated break and its interval."""
     scans = [b for b in r.break_scans if b.label == "window"]
     if not scans:
         return None
     fig, axes = new_figure(6.3, 2.0 * len(scans) + 0.5, nrows=len(scans), ncols=1, sharex=True)
     for ax, b in zip(axes[:, 0], scans, strict=True):
         ax.plot(b.scan_dates, b.scan_stat, color=PALETTE.get(b.asset, "black"), lw=0.9, label="Wald statistic")
-        cv = dict(b.critical_values).get(0.95)
-        if cv is not None:
-            ax.axhline(cv, color=PALETTE["null"], lw=1.0, ls=":", label="bootstrap 5% critical value of the sup")
         ax.axvspan(b.ci_low, b.ci_high, color=PALETTE["band"], alpha=0.35, lw=0,
                    label=f"{b.ci_level:.0%} interval for the break date")
         ax.axvline(b.break_date, color="black", lw=0.9, label=f"estimated break ({b.break_date.isoformat()})")

@@ -14,7 +14,7 @@ _SHORT = {"granger": "Granger RUT → BTC (C3)", "placebo": "Breakout placebo, B
 def power_curves(result) -> str:
     """One panel per design: detection rate vs planted effect (% log return), Wilson bands."""
     designs = result.designs
-    fig, axes = new_figure(6.3, 2.6, 1, max(1, len(designs)), sharey=True)
+    fig, axes = new_figure(6.3, 2.8, 1, max(1, len(designs)), sharey=True)
     for ax, d in zip(axes[0], designs, strict=False):
         x = 100 * np.asarray(d.curve_effect)
         p = 100 * np.asarray(d.curve_power)
@@ -22,6 +22,10 @@ def power_curves(result) -> str:
         colour = _COLOURS.get(d.name, PALETTE["accent"])
         ax.fill_between(x, lo, hi, color=colour, alpha=0.18, linewidth=0, label="95% MC interval")
         ax.plot(x, p, marker="o", markersize=3, color=colour, linewidth=1.4, label="detection rate")
+        if d.family_size > 1:
+            pa = 100 * np.array([np.nan if v is None else v for v in d.curve_power_adjusted], dtype=float)
+            ax.plot(x[1:], pa[1:], color=colour, linewidth=0.9, linestyle="--",
+                    label="after multiple-testing adjustment")
         ax.axhline(100 * result.min_power, color=PALETTE["null"], linestyle="--", linewidth=0.9,
                    label=f"{result.min_power:.0%} power")
         ax.axhline(100 * d.alpha, color=PALETTE["null"], linestyle=":", linewidth=0.9, label=f"{d.alpha:.0%} level")
