@@ -66,6 +66,15 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A caveat with numbers: ``kind`` selects the sentence in templates/partials/note.html,
+    which formats ``values`` through the number filters. Plain-text notes are ``str``."""
+
+    kind: str
+    values: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One claim of the articles, as registered for testing."""
 
@@ -82,7 +91,7 @@ class ClaimVerdict:
     verdict: Verdict
     reason: str
     evidence: Evidence | None
-    notes: tuple[str, ...] = ()  # extra caveats: failed diagnostics, caps, missing data
+    notes: tuple[str | Note, ...] = ()  # extra caveats: failed diagnostics, caps, missing data
     would_change: str = ""  # what evidence would change the verdict
 
     @property

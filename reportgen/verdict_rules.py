@@ -15,6 +15,7 @@ from reportgen.verdict import (
     Claim,
     ClaimVerdict,
     Evidence,
+    Note,
     Verdict,
     decide,
 )
@@ -82,9 +83,7 @@ def c3(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
             notes.append(f"VAR diagnostics failed: {', '.join(sysr.failures)} (bands are bootstrap-based, which tolerates non-normality).")
     if ll.c3_conditional_family:
         best = min(ll.c3_conditional_family, key=lambda x: x.pvalue_holm or 1.0)
-        notes.append(f"Conditional on the S&P 500, the smallest Holm-adjusted p over RUT → crypto is {best.pvalue_holm:.2f}: "
-                     + ("small caps add predictive content beyond large caps." if (best.pvalue_holm or 1) < cfg.rules.alpha
-                        else "small caps add nothing significant beyond large caps."))
+        notes.append(Note("conditional_on_gspc", (best.pvalue_holm, (best.pvalue_holm or 1.0) < cfg.rules.alpha)))
     return ClaimVerdict(claim, verdict, reason, ev, notes=tuple(notes),
                         would_change="A significant positive RUT → crypto coefficient after adjustment, of at least the economic minimum, confirmed by the VAR responses.")
 
@@ -109,13 +108,12 @@ def c5(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     notes = ["The chain holds only if every link holds, so the test is an intersection–union test: its p-value is the largest link p-value."]
     weakest = max(ll.c5_family, key=lambda x: x.pvalue) if ll.c5_family else None
     if weakest is not None:
-        notes.append(f"Weakest link: {weakest.name} (p = {weakest.pvalue:.3f}).")
+        notes.append(Note("weakest_link", (weakest.name, weakest.pvalue)))
     ordered = None
     if not isinstance(var, NotTestable) and not isinstance(var.c5, NotTestable):
         ordered = var.c5.order_strict
-        peaks = ", ".join(f"{k} month {h}" for k, h in zip(var.c5.responders, var.c5.peak_horizon, strict=True))
-        notes.append(f"Impulse-response peaks after a credit-spread shock: {peaks}; strictly ordered as claimed in "
-                     f"{var.c5.prob_strict_order:.0%} of bootstrap draws.")
+        peaks = tuple(zip(var.c5.responders, var.c5.peak_horizon, strict=True))
+        notes.append(Note("peak_order", (peaks, var.c5.prob_strict_order)))
         if len(set(var.c5.peak_horizon)) == 1:
             notes.append("All assets respond most in the same month: monthly data cannot resolve staging within a month.")
     notes.append("Power of the chain test was not simulated; a non-significant chain is therefore 'insufficient evidence', not 'not supported'.")
@@ -131,7 +129,7 @@ def c6(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
         return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(t.reason,))
     notes = ["Both links (net liquidity → RUT and → BTC) must hold: intersection–union test."]
     for link in ll.c6_family:
-        notes.append(f"{link.name}: bootstrap p = {link.pvalue:.3f}, Holm p = {link.pvalue_holm:.3f}.")
+        notes.append(Note("link_p", (link.name, link.pvalue, link.pvalue_holm)))
     if not isinstance(var, NotTestable) and var.c6_tests:
         sig = [r for r in var.c6_tests if r.test.pvalue_holm is not None and r.test.pvalue_holm < cfg.rules.alpha]
         notes.append(f"VAR: {len(sig)} of {len(var.c6_tests)} responses to a net-liquidity shock (months 1–3) are significant after Holm adjustment.")
@@ -264,12 +262,10 @@ def c8(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
         notes.append("BTC's GARCH persistence is at its upper bound (integrated): the regime term measures a jump in volatility at the date, not a change in its long-run level.")
     for v in r.vol_by_regime:
         if v.asset in ("BTC", "RUT"):
-            notes.append(f"Plain sample volatility of {v.asset}: {v.vol_pre:.0%} before, {v.vol_post:.0%} after (ratio {v.ratio:.2f}).")
+            notes.append(Note("sample_vol", (v.asset, v.vol_pre, v.vol_post, v.ratio)))
     b = r.break_primary
     if not isinstance(b, NotTestable):
-        notes.append(f"Dated by the data, {b.asset}'s volatility changed on {b.break_date} (95% interval {b.ci_low} to {b.ci_high}), "
-                     f"{abs(b.distance_days)} days {'before' if b.distance_days < 0 else 'after'} the ETF launch"
-                     + ("; the launch date is inside that interval." if b.reference_in_ci else "; the launch date is outside that interval."))
+        notes.append(Note("break_date", (b.asset, b.break_date, b.ci_low, b.ci_high, b.distance_days, b.reference_in_ci)))
     notes.append("Equities also became calmer after January 2024, and rates, the halving cycle and the investor base changed at the same time: "
                  "a before/after comparison cannot attribute the change to ETFs, so the verdict can be at most “partly supported”.")
     return ClaimVerdict(claim, verdict, reason, ev, notes=tuple(notes),

@@ -21,6 +21,7 @@ from reportgen.report.filters import (
     fmt_pct,
     fmt_signed_pct,
     fmt_stat,
+    fmt_test_name,
 )
 
 MINUS = "\u2212"
@@ -111,7 +112,14 @@ def test_registry_is_complete():
     assert FILTERS == {
         "fmt_num": fmt_num, "fmt_int": fmt_int, "fmt_pct": fmt_pct, "fmt_signed_pct": fmt_signed_pct,
         "fmt_p": fmt_p, "fmt_stat": fmt_stat, "fmt_ci": fmt_ci, "fmt_date": fmt_date, "fmt_df": fmt_df,
+        "fmt_test_name": fmt_test_name,
     }
+
+
+def test_fmt_test_name():
+    assert fmt_test_name("granger_RUT_BTC_m_l3_bootstrap") == "RUT → BTC, monthly, lag 3"
+    assert fmt_test_name("granger_RUT_ETH_given_GSPC_w_l13") == "RUT → ETH given GSPC, weekly, lag 13"
+    assert fmt_test_name("credit_beta_diff_HYOAS") == "credit_beta_diff_HYOAS"
 
 
 def test_filters_in_jinja():

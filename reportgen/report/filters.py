@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 DASH = "–"
 
@@ -77,6 +78,19 @@ def fmt_df(df) -> str:
     return ", ".join(f"{v:g}" for v in df)
 
 
+_GRANGER_NAME = re.compile(r"^granger_(?P<x>[A-Za-z0-9]+)_(?P<y>[A-Za-z0-9]+)(?:_given_(?P<z>[A-Za-z0-9]+))?_(?P<f>[mw])_l(?P<lag>\d+)(?:_(?P<v>\w+))?$")
+
+
+def fmt_test_name(name: str) -> str:
+    """Readable label for a machine test name: 'granger_RUT_BTC_m_l3_bootstrap' -> 'RUT → BTC, monthly, lag 3'."""
+    m = _GRANGER_NAME.match(name or "")
+    if not m:
+        return name
+    freq = "monthly" if m["f"] == "m" else "weekly"
+    given = f" given {m['z']}" if m["z"] else ""
+    return f"{m['x']} → {m['y']}{given}, {freq}, lag {m['lag']}"
+
+
 FILTERS = {
     "fmt_num": fmt_num,
     "fmt_int": fmt_int,
@@ -87,4 +101,5 @@ FILTERS = {
     "fmt_ci": fmt_ci,
     "fmt_date": fmt_date,
     "fmt_df": fmt_df,
+    "fmt_test_name": fmt_test_name,
 }
