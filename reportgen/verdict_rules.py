@@ -36,12 +36,17 @@ def evidence_from_test(t: HypothesisTest, *, label: str, sign: int = 1, power: f
 
 
 def selfcheck_power(results: dict, design: str) -> float | None:
-    """Power at the economic minimum effect from the Monte Carlo self-check, if it ran."""
+    """Power at the economic minimum effect from the Monte Carlo self-check, if it ran.
+
+    Verdicts read multiplicity-adjusted p-values, so the power that matters is the power of
+    the adjusted test (``power_at_min_effect_adjusted``: the test at alpha / family size, a
+    lower bound for Holm and Romano-Wolf).
+    """
     sc = results.get("selfcheck")
     if sc is None or isinstance(sc, NotTestable):
         return None
     d = sc.design(design)
-    return None if d is None or isinstance(d, NotTestable) else d.power_at_min_effect
+    return None if d is None or isinstance(d, NotTestable) else d.power_at_min_effect_adjusted
 
 
 def _scaled(t: HypothesisTest, scale: float) -> HypothesisTest:

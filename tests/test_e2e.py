@@ -12,8 +12,6 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -27,10 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 21)
 
 
-def make_config(tmp: Path) -> Path:
+def make_config(tmp: Path, fast: bool = False) -> Path:
+    """A copy of config.toml writing into ``tmp``; ``fast`` cuts resampling counts for the
+    auxiliary builds (the main build keeps the real settings)."""
     text = (ROOT / "config.toml").read_text()
     text = text.replace('cache_dir = "cache"', f'cache_dir = "{tmp / "cache"}"')
     text = text.replace('output_dir = "output"', f'output_dir = "{tmp / "output"}"')
+    if fast:
+        text = text.replace("bootstrap_reps = 1999", "bootstrap_reps = 199")
+        text = text.replace("placebo_draws = 10000", "placebo_draws = 999")
+        text = text.replace("simulations = 1000", "simulations = 200")
     path = tmp / "config.toml"
     path.write_text(text)
     return path
@@ -128,6 +132,7 @@ def test_same_inputs_same_bytes(project, built):
 
 def test_failed_refresh_falls_back_to_cache_with_a_note(project):
     tmp, cfg = project
+    cfg = fast_variant(cfg, tmp)
 
     def offline_fetcher(series):
         raise SourceError(f"yfinance {series.symbol}: ConnectionError: no network")
@@ -139,8 +144,19 @@ def test_failed_refresh_falls_back_to_cache_with_a_note(project):
     assert len(out.refresh_failures) == len(cfg.series)
 
 
+def fast_variant(cfg, tmp: Path):
+    """The project's config with the fast resampling counts (same cache)."""
+    text = Path(cfg.path).read_text()
+    path = tmp / "config-fast.toml"
+    path.write_text(text.replace("bootstrap_reps = 1999", "bootstrap_reps = 199")
+                    .replace("placebo_draws = 10000", "placebo_draws = 999")
+                    .replace("simulations = 1000", "simulations = 200"))
+    return load_config(path)
+
+
 def test_as_of_truncates_everything(project):
     tmp, cfg = project
+    cfg = fast_variant(cfg, tmp)
     cfg2 = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=str(tmp / "out-asof")))
     out = pipeline.build(cfg2, today=TODAY, as_of=dt.date(2025, 6, 30), offline=True, pdf=False)
     assert out.folder.name == "2025-06"
@@ -153,6 +169,7 @@ def test_as_of_truncates_everything(project):
 
 def test_failed_build_keeps_previous_report(project, monkeypatch):
     tmp, cfg = project
+    cfg = fast_variant(cfg, tmp)
     cfg2 = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=str(tmp / "out-fail")))
     good = pipeline.build(cfg2, today=TODAY, offline=True, pdf=False)
     before = {p.name: p.read_bytes() for p in good.folder.iterdir()}
@@ -182,7 +199,7 @@ def test_missing_optional_series_is_not_testable(project, snapshot_path, tmp_pat
     for f in snapshot_path.glob("*.csv"):
         if f.stem not in ("WALCL", "WTREGEN", "RRPONTSYD"):
             shutil.copy(f, partial / f.name)
-    cfg_path = make_config(tmp_path)
+    cfg_path = make_config(tmp_path, fast=True)
     runner = CliRunner()
     assert runner.invoke(main, ["--config", str(cfg_path), "import", str(partial)]).exit_code == 0
     result = runner.invoke(main, ["--config", str(cfg_path), "build", "--offline", "--no-pdf"])

@@ -272,6 +272,13 @@ def test_adjusted_power_is_lower(config):
     assert g.curve_power_adjusted[0] is None
 
 
+def test_run_selfcheck_same_result_for_any_number_of_workers(config):
+    bundle = _sim_bundle()
+    cfg = _small_cfg(config, sims=100)
+    one = dataclasses.replace(cfg, analysis=dataclasses.replace(cfg.analysis, n_jobs=1))
+    assert sc.run_selfcheck(bundle, one, {}) == sc.run_selfcheck(bundle, cfg, {})
+
+
 def test_run_selfcheck_missing_btc_is_not_testable(config):
     res = sc.run_selfcheck(_sim_bundle(with_btc=False), _small_cfg(config, sims=100), {})
     assert res.designs == ()

@@ -74,7 +74,6 @@ Kilian, L. and Lütkepohl, H. (2017). Structural Vector Autoregressive Analysis,
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -1225,7 +1224,3 @@ def run_selfcheck(bundle, cfg, results: dict | None = None, designs: Sequence[st
         seed=int(cfg.analysis.seed),
     )
 
-
-def replace_design(res: SelfCheckResults, **designs) -> SelfCheckResults:
-    """A copy of ``res`` with some designs replaced (tests, notebooks)."""
-    return dataclasses.replace(res, **designs)

@@ -30,6 +30,7 @@ FIGURE_MODULES = {
     "events": "reportgen.report.figures.events",
     "regimes": "reportgen.report.figures.regimes",
     "selfcheck": "reportgen.report.figures.selfcheck",
+    "credit_beta": "reportgen.report.figures.credit_beta",
 }
 
 

@@ -7,7 +7,9 @@ import functools
 
 import matplotlib
 import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
 import numpy as np
+from matplotlib.patches import Patch
 
 from reportgen.analysis.common import NotTestable
 from reportgen.report.figures.base import PALETTE, STYLE, new_figure, to_svg
@@ -62,12 +64,18 @@ def timeline_figure(r) -> str:
         ax1.plot([], [], color=PALETTE["accent"], lw=1.0, ls="--",
                  label=f"first close > {r.c1.threshold:,.0f} ({fc.date.isoformat()})"
                  if not isinstance(r.c1, NotTestable) else f"forecast case ({fc.date.isoformat()})")
+    plain = mticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
+    for ax in (ax1, ax2):
+        ax.yaxis.set_major_formatter(plain)
+    ax1.yaxis.set_minor_formatter(mticker.FuncFormatter(
+        lambda v, _: f"{v:,.0f}" if round(v / 10 ** np.floor(np.log10(v))) in (2, 3, 5) else ""))
+    ax1.tick_params(axis="y", which="minor", labelsize=6.5)
     ax1.set_ylabel("RUT (index points, log scale)")
     ax2.set_ylabel("price (USD, log scale)")
     ax2.set_xlabel("date (weekly closes)")
-    ax1.legend(loc="upper left", ncol=2, frameon=False, fontsize=6.5)
-    ax2.legend(loc="upper left", frameon=False, title=f"vertical lines: {r.settings.primary_definition} breakouts",
-               title_fontsize=7)
+    ax1.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=6.5, borderaxespad=0.1)
+    ax2.plot([], [], color=DEF_COLORS[0], lw=0.7, alpha=0.6, label=f"{r.settings.primary_definition} breakouts")
+    ax2.legend(loc="upper left", ncol=3, frameon=True, facecolor="white", edgecolor="none", framealpha=0.9)
     ax2.xaxis.set_major_locator(mdates.YearLocator(2))
     ax2.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     return to_svg(fig)
@@ -91,7 +99,7 @@ def car_bands_figure(r) -> str:
                 continue
             rs = [rows[h] for h in H if h in rows]
             ax.vlines(xs, [100 * c.placebo_p05 for c in rs], [100 * c.placebo_p95 for c in rs],
-                      color=DEF_COLORS[k % 5], alpha=0.3, lw=6, label="placebo 5–95%" if (j, k) == (0, 0) else None)
+                      color=DEF_COLORS[k % 5], alpha=0.3, lw=6)
             ax.scatter(xs, [100 * c.mean_car for c in rs], color=DEF_COLORS[k % 5], marker=DEF_MARKERS[k % 5], s=22,
                        zorder=3, label=f"{d} (n={rs[0].n_events})")
         ax.axhline(0, color="#444", lw=0.6)
@@ -103,8 +111,9 @@ def car_bands_figure(r) -> str:
         ax.set_xlim(min(H) - 0.5, max(H) + 0.5)
     axes[0, 0].set_ylabel("mean log return after breakouts (%)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, [lbl.split(" (n=")[0] for lbl in labels], loc="outside lower center",
-               ncol=len(labels), frameon=False)
+    handles = handles + [Patch(color="#9a9a9a", alpha=0.45, lw=0)]
+    labels = [lbl.split(" (n=")[0] for lbl in labels] + ["random dates, 5–95% (bars)"]
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), frameon=False)
     return to_svg(fig)
 
 
@@ -129,7 +138,7 @@ def hit_rates_figure(r) -> str:
                   color=PALETTE["null"], lw=7, alpha=0.8, label="random dates, 5–95%")
         ax.scatter(xs + 0.15, [100 * x.placebo_rate for x in sub], color="#222", marker="_", s=80, zorder=3,
                    label="random dates, mean")
-        ax.set_xticks(xs, [f"{x.definition.replace('_after_', chr(10))}\n(n={x.n})" for x in sub], fontsize=6)
+        ax.set_xticks(xs, [f"{x.definition.replace('_after_', chr(10))}\n(n={x.n})" for x in sub], fontsize=7)
         ax.set_title(a)
         ax.set_ylim(0, 105)
     axes[0, 0].set_ylabel(f"share of positive {h}-month returns (%)")

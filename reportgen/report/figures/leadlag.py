@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.ticker as mticker
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
@@ -48,6 +49,7 @@ def _rolling(rolling, expanding):
     ax_p.axhline(rolling.alpha, color=PALETTE["accent"], lw=0.9, ls=":", label=f"p = {rolling.alpha:g}")
     ax_p.set_yscale("log")
     ax_p.set_ylim(min(1e-4, 0.05 * np.nanmin(rolling.p_hc3)), 1.05)
+    ax_p.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax_p.set_ylabel("HC3 p-value (log scale)")
     ax_p.set_title(f"Granger test {label}, by window end")
     ax_p.legend(loc="lower left", ncols=3, frameon=False)
@@ -61,7 +63,7 @@ def _rolling(rolling, expanding):
     ax_b.axhline(0.0, color="black", lw=0.7)
     ax_b.set_ylabel(f"sum of {rolling.cause} lag coefficients\n({rolling.target} log return per unit)")
     ax_b.set_xlabel("end of estimation window (month)")
-    ax_b.legend(loc="upper left", ncols=3, frameon=False)
+    ax_b.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3, frameon=False, borderaxespad=0.1)
     return fig
 
 

@@ -4,15 +4,36 @@ volatility-break scan and drawdown ("underwater") curves. Each returns SVG text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 
+import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import numpy as np
 
 from reportgen.analysis.common import NotTestable
-from reportgen.report.figures.base import PALETTE, new_figure, to_svg
+from reportgen.report.figures.base import PALETTE, STYLE, new_figure, to_svg
 
 _CRYPTO = ("BTC", "ETH")
+_LONG_FLOAT = re.compile(r"(-?\d+\.\d)\d+")
+
+
+def _styled(fn):
+    """Draw under the house style (legend, tick and label sizes are read when artists are created)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _compact(svg: str) -> str:
+    """Round path coordinates to 0.1 pt (0.035 mm) (invisible in print; deterministic) to keep long series small."""
+    return re.sub(r'(<path\b[^>]*?\sd=")([^"]*)(")', lambda m: m.group(1) + _LONG_FLOAT.sub(r"\1", m.group(2)) + m.group(3),
+                  svg, flags=re.S)
 
 
 def _etf_line(ax, etf: dt.date, label: bool = True) -> None:
@@ -24,6 +45,7 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
+@_styled
 def realised_vol_figure(r) -> str | None:
     """30-day realised volatility: crypto (top) and equity indices (bottom), ETF date marked."""
     if not r.realised_vol:
@@ -38,12 +60,13 @@ def realised_vol_figure(r) -> str | None:
         ax.set_title(title, loc="left")
         ax.set_ylabel("Volatility (% a year)")
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper right", ncols=3, frameon=False)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, frameon=False, borderaxespad=0.1)
     _date_axis(axes[1, 0])
     axes[1, 0].set_xlabel("Date (weekly samples of a 30-calendar-day rolling window)")
-    return to_svg(fig)
+    return _compact(to_svg(fig))
 
 
+@_styled
 def conditional_vol_figure(r) -> str | None:
     """Fitted conditional volatility of the regime GARCH(1,1)-t, post-ETF regime shaded."""
     fits = [f for f in r.regime_fits if f.model == "garch"]
@@ -62,13 +85,14 @@ def conditional_vol_figure(r) -> str | None:
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "25" else ""))
         ax.set_ylabel("Volatility (% a year, log scale)")
-        ax.set_title(f"{f.asset}: {f.model_label} with a variance-level shift", loc="left")
-        ax.legend(loc="upper right", frameon=False, ncols=2, fontsize=6.5)
+        ax.set_title(f"{f.asset}: {f.model_label}", loc="left")
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=3, fontsize=6.5, borderaxespad=0.1)
     _date_axis(axes[-1, 0])
     axes[-1, 0].set_xlabel("Date (weekly samples of the daily fitted values)")
-    return to_svg(fig)
+    return _compact(to_svg(fig))
 
 
+@_styled
 def break_scan_figure(r) -> str | None:
     """Wald statistic by candidate break date, the estimated break and its interval."""
     scans = [b for b in r.break_scans if b.label == "window"]
@@ -87,28 +111,48 @@ def break_scan_figure(r) -> str | None:
         ax.legend(loc="upper right", frameon=False, fontsize=6.5)
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     axes[-1, 0].set_xlabel("Candidate break date")
-    return to_svg(fig)
+    return _compact(to_svg(fig))
 
 
+@_styled
 def underwater_figure(r) -> str | None:
-    """Drawdown from the running all-time high, one panel per asset, thresholds marked."""
+    """Drawdown from the running all-time high, one panel per asset (two columns), thresholds marked."""
     tables = list(r.drawdowns)
     if not tables:
         return None
-    fig, axes = new_figure(6.3, 1.55 * len(tables) + 0.5, nrows=len(tables), ncols=1, sharex=True)
-    for ax, t in zip(axes[:, 0], tables, strict=True):
-        y = 100 * np.asarray(t.underwater)
-        ax.fill_between(t.underwater_dates, y, 0, color=PALETTE.get(t.asset, "black"), alpha=0.55, lw=0)
+    ncols = 2 if len(tables) > 1 else 1
+    nrows = -(-len(tables) // ncols)
+    fig, axes = new_figure(6.3, 1.75 * nrows + 0.6, nrows=nrows, ncols=ncols, sharex=True, sharey=True)
+    flat = axes.ravel()
+    for ax, t in zip(flat, tables):
+        y = 100 * np.asarray(t.underwater, dtype=float)
+        x = mdates.date2num(np.asarray(t.underwater_dates, dtype="datetime64[D]"))
+        # drop interior points of flat stretches (at a running high the curve sits at 0 for weeks):
+        # the drawn outline is unchanged, the SVG much smaller
+        keep = np.ones(len(y), dtype=bool)
+        if len(y) > 2:
+            keep[1:-1] = (y[1:-1] != y[:-2]) | (y[1:-1] != y[2:])
+        x, y = x[keep], y[keep]
+        # one closed polygon (curve + the zero line's two end points) instead of fill_between's
+        # curve-and-baseline path: the same area with half the vertices
+        ax.fill(np.concatenate([[x[0]], x, [x[-1]]]), np.concatenate([[0.0], y, [0.0]]),
+                color=PALETTE.get(t.asset, "black"), alpha=0.55, lw=0)
+        ax.xaxis_date()
         for th in r.thresholds:
             ax.axhline(-100 * th, color=PALETTE["null"], lw=0.8, ls=":")
         _etf_line(ax, r.etf_date, label=False)
         ax.set_ylim(-100, 2)
-        ax.set_ylabel("Drawdown (%)")
         ax.set_title(t.asset, loc="left")
-    _date_axis(axes[-1, 0])
-    axes[-1, 0].set_xlabel(f"Date (weekly minimum; dotted: {', '.join(f'−{100 * th:g}%' for th in r.thresholds)}; "
-                           "dashed: spot ETF launch)")
-    return to_svg(fig)
+    for ax in flat[len(tables):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Below running high (%)")
+    for ax in axes[-1, :]:
+        ax.xaxis.set_major_locator(mdates.YearLocator(base=4))
+        ax.xaxis.set_minor_locator(mdates.YearLocator(base=1))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.set_xlabel("Date (weekly)")
+    return _compact(to_svg(fig))
 
 
 def figures(result) -> dict[str, str]:

@@ -156,8 +156,9 @@ def fevd_figure(result: VarResults) -> str:
     ax.set_xticks(np.asarray(items[0].horizons) if items else [])
     ax.set_xlabel("forecast horizon, months")
     ax.set_ylabel("share of forecast-error\nvariance due to RUT, %")
+    ax.set_ylim(bottom=0)
     ax.set_axisbelow(True)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(items), borderaxespad=0.1)
     return to_svg(fig)
 
 
