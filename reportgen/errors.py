@@ -30,10 +30,19 @@ class DataValidationError(ReportgenError):
 
 
 class SourceError(ReportgenError):
-    """A live source (yfinance, FRED) failed: network down, rate limit, empty answer."""
+    """A live source (yfinance, FRED) failed: network down, rate limit, empty answer.
+
+    ``transient=False`` marks failures that waiting will not fix within a run (the host
+    name does not resolve): they are not retried, and the source is skipped for the rest of
+    the run.
+    """
 
     hint = "retry online later, or run `reportgen build --offline` to use the cache"
     exit_code = 4
+
+    def __init__(self, message: str, hint: str | None = None, transient: bool = True) -> None:
+        super().__init__(message, hint)
+        self.transient = transient
 
 
 class NoCachedDataError(ReportgenError):

@@ -202,6 +202,7 @@ def test_default_fetcher_routes_and_retries(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store, "fetch_fred", fred)
     monkeypatch.setattr(store, "fetch_yfinance", yahoo)
+    monkeypatch.setattr(store, "check_resolves", lambda host, what: None)  # pretend online
     fetch = default_fetcher(cfg, dt.date(2024, 7, 1))
     assert fetch(cfg.series_by_key("RUT")).origin == "y"
     assert calls == [("yf", "^RUT", dt.date(1987, 1, 1), dt.date(2024, 7, 1))]

@@ -743,9 +743,10 @@ def rolling_granger(
 
     Notes
     -----
-    The design of the full sample is built once; each window is a 0/1 row mask, so windows
-    of different lengths stack into one (W, n, k) batch. P-values are the asymptotic HC3
-    ones: with overlapping windows they describe stability, they are not separate tests.
+    The design of the full sample is built once. Rolling windows are a strided view of its
+    rows, (W, window, k); expanding windows, which differ in length, are 0/1 row masks over
+    the full sample stacked into one (W, n, k) batch. P-values are the asymptotic HC3 ones:
+    with overlapping windows they describe stability, they are not separate tests.
 
     References
     ----------
@@ -767,10 +768,17 @@ def rolling_granger(
             f"need {window + lags + 1} {frequency} observations for {window}-observation windows; have {len(frame)}"
         )
     ends = np.arange(window - 1, n)
-    idx = np.arange(n)
-    start = ends - window + 1 if kind == "rolling" else np.zeros_like(ends)
-    mask = ((idx[None, :] >= start[:, None]) & (idx[None, :] <= ends[:, None])).astype(float)
-    out = _wald(np.broadcast_to(X, (ends.size,) + X.shape), np.broadcast_to(Y, (ends.size, n)), tc, mask=mask)
+    if kind == "rolling":
+        # fixed-length windows: a strided view of the rows, so the work is windows x window,
+        # not windows x sample length
+        Xw = np.lib.stride_tricks.sliding_window_view(X, window, axis=0).swapaxes(-1, -2)
+        Yw = np.lib.stride_tricks.sliding_window_view(Y, window, axis=0)
+        out = _wald(Xw, Yw, tc)
+    else:
+        # expanding windows differ in length: 0/1 row masks stack them into one batch
+        idx = np.arange(n)
+        mask = (idx[None, :] <= ends[:, None]).astype(float)
+        out = _wald(np.broadcast_to(X, (ends.size,) + X.shape), np.broadcast_to(Y, (ends.size, n)), tc, mask=mask)
     tq = stats.t.ppf(1 - alpha / 2, out["df_resid"])
     dates = frame.index[lags:][ends]
     p = out["p_hc3"]

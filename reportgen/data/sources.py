@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +33,17 @@ from reportgen.config import SeriesConfig
 from reportgen.errors import SourceError
 
 FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={id}"
+FRED_HOST = "fred.stlouisfed.org"
+YAHOO_HOST = "query2.finance.yahoo.com"
 YAHOO_ORIGIN = "yfinance:{symbol}"
+
+
+def check_resolves(host: str, what: str, resolve: Callable = socket.getaddrinfo) -> None:
+    """Fail fast (not retried) when ``host`` does not resolve: the machine is offline."""
+    try:
+        resolve(host, 443)
+    except OSError as exc:
+        raise SourceError(f"{what}: no network ({host} does not resolve: {exc})", transient=False) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,8 @@ def with_retries(call: Callable[[], FetchedFrame], what: str, retries: int, back
         try:
             return call()
         except SourceError as exc:
+            if not exc.transient:
+                raise
             last = exc
         if attempt < retries:
             sleep(backoff * 2**attempt)
@@ -131,5 +144,6 @@ def fetch_fred(series: SeriesConfig, opener: Callable[[str], bytes] | None = Non
     try:
         text = (opener or default_opener)(url).decode("utf-8")
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise SourceError(f"FRED {series.symbol}: {getattr(exc, 'reason', exc)}") from None
+        reason = getattr(exc, "reason", exc)
+        raise SourceError(f"FRED {series.symbol}: {reason}", transient=not isinstance(reason, socket.gaierror)) from None
     return FetchedFrame(parse_fred_csv(text, series.symbol), url)

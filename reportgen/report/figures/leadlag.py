@@ -91,7 +91,7 @@ def _pvalue_map(rows, monthly_lags, weekly_lags):
         f: sorted({lag for _, fr, v in rows if fr == f for lag in v} | set(monthly_lags if f == "monthly" else weekly_lags))
         for f in freqs
     }
-    height = 1.2 + 0.32 * len(directions)
+    height = 1.0 + 0.28 * len(directions)
     ratios = [len(lag_sets[f]) + 1 for f in freqs]
     fig, axes = new_figure(6.3, height, nrows=1, ncols=len(freqs), sharey=True, width_ratios=ratios)
     cmap = ListedColormap(_P_COLOURS)
