@@ -59,8 +59,8 @@ class Evidence:
     n: int | None  # events or observations
     expected_sign: int = 1  # +1: the claim predicts a positive effect
     min_effect: float | None = None  # economic minimum in the units of effect
-    effect_unit: str = "log return"
-    adjustment: str = "Holm"  # how pvalue_adj was adjusted
+    effect_unit: str = "log return"  # log return | change | share (signed/unsigned %) | beta | p
+    adjustment: str = "Holm"  # how pvalue_adj was adjusted; "none" for a single pre-declared test
     source: str = ""  # result path in results.json, e.g. "results.leadlag.c3_primary"
     k: int | None = None  # successes, where ``effect`` is a rate (hit rates)
 

@@ -31,7 +31,7 @@ def evidence_from_test(t: HypothesisTest, *, label: str, sign: int = 1, power: f
     return Evidence(
         label=label, effect=t.effect, ci_low=t.ci_low, ci_high=t.ci_high, pvalue_adj=p, power=power,
         n=t.nobs if n is None else n, expected_sign=sign, min_effect=min_effect, effect_unit=unit,
-        adjustment={"holm": "Holm", "bh": "BH", "raw": "un"}[adjusted], source=source or t.name,
+        adjustment={"holm": "Holm", "bh": "BH", "raw": "none"}[adjusted], source=source or t.name,
     )
 
 
@@ -96,7 +96,7 @@ def c3(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
 def _chain_verdict(claim: Claim, t: HypothesisTest, label: str, cfg: Config, extra_notes: list[str],
                    ordered: bool | None, source: str) -> ClaimVerdict:
     ev = Evidence(label=label, effect=None, ci_low=None, ci_high=None, pvalue_adj=t.pvalue, power=None,
-                  n=t.nobs, effect_unit="p", adjustment="intersection–union (largest link p)", source=source)
+                  n=t.nobs, effect_unit="p", adjustment="intersection–union", source=source)
     if t.pvalue < cfg.rules.alpha:
         verdict, reason = (Verdict.SUPPORTED, "significant") if ordered in (True, None) else (Verdict.PARTLY, "mixed")
     else:
@@ -191,7 +191,7 @@ def c2(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
         return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=("no BTC data around the named episodes",))
     ev = Evidence(label=f"mean BTC log return over the {horizon} months after the index's own late-2016 and late-2020 breakouts",
                   effect=pair.mean_ret, ci_low=None, ci_high=None, pvalue_adj=pair.pvalue, power=None, n=pair.n,
-                  adjustment="placebo (unadjusted)", source="results.events.episode_pairs")
+                  adjustment="none", source="results.events.episode_pairs")
     verdict, reason = decide(ev, cfg.rules, events_based=True)
     notes = ("Crypto did rise strongly after both episodes; but two hand-picked events cannot establish a pattern "
              "(the rules need at least %d), and both fell in crypto bull markets that had other causes (the 2016–17 ICO boom, "
@@ -238,7 +238,7 @@ def c10(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVe
         return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(h.reason,))
     ev = Evidence(label=f"share of breakouts ({h.definition}) followed by a positive {h.asset} return over {h.horizon_months} months",
                   effect=h.rate, ci_low=h.ci_low, ci_high=h.ci_high, pvalue_adj=h.pvalue, power=None, n=h.n,
-                  effect_unit="share", adjustment="placebo (one-sided)", source="results.events.c10_primary", k=h.hits)
+                  effect_unit="share", adjustment="none", source="results.events.c10_primary", k=h.hits)
     if h.hits < h.n:
         verdict, reason = Verdict.NOT_SUPPORTED, COUNTEREXAMPLE
     else:
@@ -259,7 +259,7 @@ def c8(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     shift = lambda v: None if v is None else v - 1.0  # noqa: E731  ratio -> proportional change
     as_change = dataclasses.replace(t, effect=shift(t.effect), ci_low=shift(t.ci_low), ci_high=shift(t.ci_high))
     ev = evidence_from_test(as_change, label="change in BTC's GARCH volatility level at the spot-ETF date (GARCH(1,1)-t with a regime term, LR test)",
-                            sign=-1, unit="share", source="results.regimes.c8_primary")
+                            sign=-1, unit="change", source="results.regimes.c8_primary")
     cap = Verdict.PARTLY if r.confounded else None
     verdict, reason = decide(ev, cfg.rules, cap=cap)
     notes = []

@@ -41,7 +41,7 @@ def _rows(r) -> list[tuple[str, object, str]]:
 def betas_figure(r) -> str:
     """Point estimates and 95% intervals of the spread betas (log return, %, per 1-point spread rise)."""
     rows = _rows(r)
-    fig, axes = new_figure(6.3, 0.28 * len(rows) + 0.7)
+    fig, axes = new_figure(6.3, 0.25 * len(rows) + 0.6)
     ax = axes[0, 0]
     y = np.arange(len(rows))[::-1]
     for yi, (label, t, colour) in zip(y, rows):
