@@ -5,11 +5,22 @@ CI (CI=true, or REPORTGEN_REQUIRE_SNAPSHOT=1 as .ci/run sets) where a missing sn
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """No test may use the network: an accidental connection fails loudly."""
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("network access in a test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def snapshot_dir() -> Path:

