@@ -189,7 +189,8 @@ def _claim(cid: str) -> Claim:
     return next(c for c in CLAIMS if c.id == cid)
 
 
-def _not_testable(claim: Claim, why: str) -> ClaimVerdict:
+def not_testable(claim: Claim, why: str) -> ClaimVerdict:
+    """The verdict for a claim whose analysis could not run, with the reason."""
     return ClaimVerdict(claim, Verdict.NOT_TESTABLE, MISSING, None, notes=(why,))
 
 
@@ -213,9 +214,9 @@ def decide_all(results: dict, bundle: DataBundle, cfg: Config) -> tuple[ClaimVer
         primary_families = tuple(f for f in claim.results if f != "selfcheck")
         missing = _missing_reason(results, primary_families)
         if rule is None:
-            out.append(_not_testable(claim, "no decision rule registered"))
+            out.append(not_testable(claim, "no decision rule registered"))
         elif missing is not None:
-            out.append(_not_testable(claim, missing))
+            out.append(not_testable(claim, missing))
         else:
             out.append(rule(claim, results, bundle, cfg))
     return tuple(out)

@@ -18,6 +18,7 @@ from reportgen.verdict import (
     Note,
     Verdict,
     decide,
+    not_testable,
 )
 
 
@@ -62,7 +63,7 @@ def c3(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     ll, var = results["leadlag"], results["var"]
     t = ll.c3_primary
     if isinstance(t, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(t.reason,))
+        return not_testable(claim, t.reason)
     scaled = _scaled(t, ll.c3_cause_sd or 1.0)
     ev = evidence_from_test(
         scaled,
@@ -109,7 +110,7 @@ def c5(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     ll, var = results["leadlag"], results["var"]
     t = ll.c5_primary
     if isinstance(t, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(t.reason,))
+        return not_testable(claim, t.reason)
     notes = ["The chain holds only if every link holds, so the test is an intersection–union test: its p-value is the largest link p-value."]
     weakest = max(ll.c5_family, key=lambda x: x.pvalue) if ll.c5_family else None
     if weakest is not None:
@@ -131,7 +132,7 @@ def c6(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     ll, var = results["leadlag"], results["var"]
     t = ll.c6_primary
     if isinstance(t, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(t.reason,))
+        return not_testable(claim, t.reason)
     notes = ["Both links (net liquidity → RUT and → BTC) must hold: intersection–union test."]
     for link in ll.c6_family:
         notes.append(Note("link_p", (link.name, link.pvalue, link.pvalue_holm)))
@@ -147,7 +148,7 @@ def c7(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     """C7: RUT's beta to credit-spread changes is more negative than the S&P 500's."""
     r = results["credit_beta"]
     if not r.testable or isinstance(r.difference, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(r.reason,))
+        return not_testable(claim, r.reason)
     d = r.difference
     ev = evidence_from_test(d, label="β(RUT) − β(S&P 500) to a 1 pp spread widening (log return per pp)",
                             sign=r.claimed_sign, unit="beta", adjusted="raw",
@@ -166,7 +167,7 @@ def c1(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     """C1 is a fact check: level, date, record, year-to-date change, volume."""
     f = results["events"].c1
     if isinstance(f, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(f.reason,))
+        return not_testable(claim, f.reason)
     volume_ok = None if isinstance(f.iwm, NotTestable) else f.iwm.heavy
     checks = [f.check_threshold, f.check_ath, f.check_ytd] + ([volume_ok] if volume_ok is not None else [])
     if all(checks):
@@ -188,7 +189,7 @@ def c2(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     horizon = max(cfg.events.horizons_months)
     pair = next((p for p in r.episode_pairs if p.reading == "index" and p.asset == "BTC" and p.horizon_months == horizon), None)
     if pair is None:
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=("no BTC data around the named episodes",))
+        return not_testable(claim, "no BTC data around the named episodes")
     ev = Evidence(label=f"mean BTC log return over the {horizon} months after the index's own late-2016 and late-2020 breakouts",
                   effect=pair.mean_ret, ci_low=None, ci_high=None, pvalue_adj=pair.pvalue, power=None, n=pair.n,
                   adjustment="none", source="results.events.episode_pairs")
@@ -207,7 +208,7 @@ def c4(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     r = results["events"]
     c = r.c4_primary
     if isinstance(c, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(c.reason,))
+        return not_testable(claim, c.reason)
     power_sc = selfcheck_power(results, "placebo")
     power = power_sc if power_sc is not None else c.power_at_min_effect
     ev = Evidence(
@@ -235,7 +236,7 @@ def c10(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVe
     """C10: 'each breakout has been followed by an upswing' is universal: any miss refutes it."""
     h = results["events"].c10_primary
     if isinstance(h, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(h.reason,))
+        return not_testable(claim, h.reason)
     ev = Evidence(label=f"share of breakouts ({h.definition}) followed by a positive {h.asset} return over {h.horizon_months} months",
                   effect=h.rate, ci_low=h.ci_low, ci_high=h.ci_high, pvalue_adj=h.pvalue, power=None, n=h.n,
                   effect_unit="share", adjustment="none", source="results.events.c10_primary", k=h.hits)
@@ -253,7 +254,7 @@ def c8(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     r = results["regimes"]
     t = r.c8_primary
     if isinstance(t, NotTestable):
-        return ClaimVerdict(claim, Verdict.NOT_TESTABLE, "missing", None, notes=(t.reason,))
+        return not_testable(claim, t.reason)
     import dataclasses
 
     shift = lambda v: None if v is None else v - 1.0  # noqa: E731  ratio -> proportional change
