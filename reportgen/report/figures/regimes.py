@@ -98,7 +98,7 @@ def break_scan_figure(r) -> str | None:
     scans = [b for b in r.break_scans if b.label == "window"]
     if not scans:
         return None
-    fig, axes = new_figure(6.3, 2.0 * len(scans) + 0.5, nrows=len(scans), ncols=1, sharex=True)
+    fig, axes = new_figure(6.3, 1.7 * len(scans) + 0.4, nrows=len(scans), ncols=1, sharex=True)
     for ax, b in zip(axes[:, 0], scans, strict=True):
         ax.plot(b.scan_dates, b.scan_stat, color=PALETTE.get(b.asset, "black"), lw=0.9, label="Wald statistic")
         ax.axvspan(b.ci_low, b.ci_high, color=PALETTE["band"], alpha=0.35, lw=0,
@@ -122,7 +122,7 @@ def underwater_figure(r) -> str | None:
         return None
     ncols = 2 if len(tables) > 1 else 1
     nrows = -(-len(tables) // ncols)
-    fig, axes = new_figure(6.3, 1.75 * nrows + 0.6, nrows=nrows, ncols=ncols, sharex=True, sharey=True)
+    fig, axes = new_figure(6.3, 1.5 * nrows + 0.5, nrows=nrows, ncols=ncols, sharex=True, sharey=True)
     flat = axes.ravel()
     for ax, t in zip(flat, tables):
         y = 100 * np.asarray(t.underwater, dtype=float)
