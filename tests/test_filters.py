@@ -21,6 +21,7 @@ from reportgen.report.filters import (
     fmt_signed_pct,
     fmt_stat,
     fmt_test_name,
+    fmt_p_eq,
 )
 
 MINUS = "\u2212"
@@ -103,9 +104,15 @@ def test_fmt_df():
 def test_registry_is_complete():
     assert FILTERS == {
         "fmt_num": fmt_num, "fmt_int": fmt_int, "fmt_pct": fmt_pct, "fmt_signed_pct": fmt_signed_pct,
-        "fmt_p": fmt_p, "fmt_stat": fmt_stat, "fmt_ci": fmt_ci, "fmt_date": fmt_date, "fmt_df": fmt_df,
+        "fmt_p": fmt_p, "fmt_p_eq": fmt_p_eq, "fmt_stat": fmt_stat, "fmt_ci": fmt_ci, "fmt_date": fmt_date, "fmt_df": fmt_df,
         "fmt_test_name": fmt_test_name,
     }
+
+
+def test_fmt_p_eq():
+    assert fmt_p_eq(0.0342) == "= 0.034"
+    assert fmt_p_eq(1e-7) == "< 0.001"
+    assert fmt_p_eq(None) == "= –"
 
 
 def test_fmt_test_name():

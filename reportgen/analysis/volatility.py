@@ -212,7 +212,6 @@ class _Likelihood:
         out = []
         for a, b in ((0.05, 0.90), (0.10, 0.85), (0.10, 0.88), (0.05, 0.94)):
             g = 0.0
-            pers = a + b
             out.append(np.array([self.r.mean(), math.log(self.var), 0.0, a, g, b, 6.0]))
         return out
 

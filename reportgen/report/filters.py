@@ -48,6 +48,12 @@ def fmt_p(p) -> str:
     return f"{p:.3f}"
 
 
+def fmt_p_eq(p) -> str:
+    """A p-value with its relation, for running text: '= 0.034' or '< 0.001'."""
+    text = fmt_p(p)
+    return text.replace("<", "< ") if text.startswith("<") else f"= {text}"
+
+
 def fmt_stat(x) -> str:
     """Test statistics: 3 significant-ish decimals."""
     if _missing(x):
@@ -97,6 +103,7 @@ FILTERS = {
     "fmt_pct": fmt_pct,
     "fmt_signed_pct": fmt_signed_pct,
     "fmt_p": fmt_p,
+    "fmt_p_eq": fmt_p_eq,
     "fmt_stat": fmt_stat,
     "fmt_ci": fmt_ci,
     "fmt_date": fmt_date,

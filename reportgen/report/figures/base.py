@@ -3,6 +3,7 @@ deterministic SVG output (fixed ``svg.hashsalt``, no date metadata)."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import matplotlib
@@ -36,6 +37,18 @@ STYLE = {
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
 }
+
+
+def styled(fn):
+    """Decorator: draw under the house style (legend, tick and label sizes are read when
+    artists are created, so the whole drawing function runs inside the style context)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def new_figure(width_in: float = 6.3, height_in: float = 3.0, nrows: int = 1, ncols: int = 1, **kw):

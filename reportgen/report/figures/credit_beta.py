@@ -3,26 +3,14 @@ with 95% HAC confidence intervals. Returns SVG text; ``figures(result)`` maps na
 
 from __future__ import annotations
 
-import functools
 
-import matplotlib
 import numpy as np
 
 from reportgen.analysis.common import NotTestable
-from reportgen.report.figures.base import PALETTE, STYLE, new_figure, to_svg
+from reportgen.report.figures.base import PALETTE, new_figure, styled, to_svg
 
 PCT = 100.0  # log return -> percent
 
-
-def _styled(fn):
-    """Draw under the house style (legend, tick and label sizes are read when artists are created)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 def _rows(r) -> list[tuple[str, object, str]]:
@@ -37,7 +25,7 @@ def _rows(r) -> list[tuple[str, object, str]]:
     return [(label, t, c) for label, t, c in rows if not isinstance(t, NotTestable)]
 
 
-@_styled
+@styled
 def betas_figure(r) -> str:
     """Point estimates and 95% intervals of the spread betas (log return, %, per 1-point spread rise)."""
     rows = _rows(r)

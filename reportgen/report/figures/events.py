@@ -3,37 +3,25 @@ hit rates. Each returns SVG text; ``figures(result)`` maps names to SVG."""
 
 from __future__ import annotations
 
-import functools
 
-import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import numpy as np
 from matplotlib.patches import Patch
 
 from reportgen.analysis.common import NotTestable
-from reportgen.report.figures.base import PALETTE, STYLE, new_figure, to_svg
+from reportgen.report.figures.base import PALETTE, new_figure, styled, to_svg
 
 DEF_COLORS = ("#1f5fa8", "#c0392b", "#2a9d8f", "#8e6c8a", "#6b6b6b")
 DEF_MARKERS = ("o", "s", "^", "D", "v")
 
-
-def _styled(fn):
-    """Draw under the house style (legends, ticks and labels are sized at creation time)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 def _dates(ds):
     return np.array([np.datetime64(d) for d in ds])
 
 
-@_styled
+@styled
 def timeline_figure(r) -> str:
     """RUT (top) and BTC/ETH (bottom), log scales, with breakout markers."""
     tl = r.timeline
@@ -81,7 +69,7 @@ def timeline_figure(r) -> str:
     return to_svg(fig)
 
 
-@_styled
+@styled
 def car_bands_figure(r) -> str:
     """Mean raw CAR by horizon per asset and definition, with 5-95% placebo bands."""
     cars = [c for c in r.cars if c.measure == "raw"]
@@ -117,7 +105,7 @@ def car_bands_figure(r) -> str:
     return to_svg(fig)
 
 
-@_styled
+@styled
 def hit_rates_figure(r) -> str:
     """Hit rate (share of positive returns) after breakouts at the longest horizon, with Wilson
     intervals, against the hit rate after random dates (mean and 5-95% band)."""

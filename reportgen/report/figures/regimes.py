@@ -4,30 +4,18 @@ volatility-break scan and drawdown ("underwater") curves. Each returns SVG text.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 
-import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import numpy as np
 
 from reportgen.analysis.common import NotTestable
-from reportgen.report.figures.base import PALETTE, STYLE, new_figure, to_svg
+from reportgen.report.figures.base import PALETTE, new_figure, styled, to_svg
 
 _CRYPTO = ("BTC", "ETH")
 _LONG_FLOAT = re.compile(r"(-?\d+\.\d)\d+")
 
-
-def _styled(fn):
-    """Draw under the house style (legend, tick and label sizes are read when artists are created)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 def _compact(svg: str) -> str:
@@ -45,7 +33,7 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
-@_styled
+@styled
 def realised_vol_figure(r) -> str | None:
     """30-day realised volatility: crypto (top) and equity indices (bottom), ETF date marked."""
     if not r.realised_vol:
@@ -66,7 +54,7 @@ def realised_vol_figure(r) -> str | None:
     return _compact(to_svg(fig))
 
 
-@_styled
+@styled
 def conditional_vol_figure(r) -> str | None:
     """Fitted conditional volatility of the regime GARCH(1,1)-t, post-ETF regime shaded."""
     fits = [f for f in r.regime_fits if f.model == "garch"]
@@ -92,7 +80,7 @@ def conditional_vol_figure(r) -> str | None:
     return _compact(to_svg(fig))
 
 
-@_styled
+@styled
 def break_scan_figure(r) -> str | None:
     """Wald statistic by candidate break date, the estimated break and its interval."""
     scans = [b for b in r.break_scans if b.label == "window"]
@@ -114,7 +102,7 @@ def break_scan_figure(r) -> str | None:
     return _compact(to_svg(fig))
 
 
-@_styled
+@styled
 def underwater_figure(r) -> str | None:
     """Drawdown from the running all-time high, one panel per asset (two columns), thresholds marked."""
     tables = list(r.drawdowns)

@@ -6,26 +6,14 @@ systems that are :class:`NotTestable` produce no figure (the key is absent).
 
 from __future__ import annotations
 
-import functools
 
-import matplotlib
 import numpy as np
 
 from reportgen.analysis.var import IrfBands, VarResults, VarSystemResult
-from reportgen.report.figures.base import PALETTE, STYLE, new_figure, to_svg
+from reportgen.report.figures.base import PALETTE, new_figure, styled, to_svg
 
 PCT = 100.0  # log-return -> percent
 
-
-def _styled(func):
-    """Draw under the house style (titles, legends and ticks get its font sizes)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 def _legend_below(fig, ax, ncols: int = 5) -> None:
@@ -62,7 +50,7 @@ def _irf_panel(ax, orth: IrfBands, gen: IrfBands | None, response: str, shock: s
     ax.set_xlabel("horizon, months after the shock")
 
 
-@_styled
+@styled
 def c3_figure(result: VarResults) -> str:
     """BTC and ETH responses (per month and cumulative) to a one-s.d. RUT shock."""
     s = result.rut_crypto
@@ -81,7 +69,7 @@ def c3_figure(result: VarResults) -> str:
     return to_svg(fig)
 
 
-@_styled
+@styled
 def c5_figure(result: VarResults) -> str:
     """Responses of GSPC, RUT and BTC to a one-s.d. credit-spread shock, with peak markers."""
     s = result.credit
@@ -102,7 +90,7 @@ def c5_figure(result: VarResults) -> str:
     return to_svg(fig)
 
 
-@_styled
+@styled
 def c5_peaks_figure(result: VarResults) -> str:
     """Bootstrap distribution of the peak-response horizon after a credit-spread shock."""
     c5 = result.c5
@@ -123,7 +111,7 @@ def c5_peaks_figure(result: VarResults) -> str:
     return to_svg(fig)
 
 
-@_styled
+@styled
 def c6_figure(result: VarResults) -> str:
     """Responses of RUT and BTC to a one-s.d. net-liquidity growth shock."""
     s = result.liquidity
@@ -139,7 +127,7 @@ def c6_figure(result: VarResults) -> str:
     return to_svg(fig)
 
 
-@_styled
+@styled
 def fevd_figure(result: VarResults) -> str:
     """Share of BTC and ETH forecast-error variance due to RUT shocks, horizons 1..H."""
     s = result.rut_crypto
