@@ -165,6 +165,9 @@ def test_as_of_truncates_everything(project):
     for t in _all_tests(doc["results"]):
         assert t["sample_end"] <= "2025-06-30", t["name"]
     assert all(s["last"] <= "2025-06-30" for s in doc["data"]["series"])
+    rut = next(s for s in doc["data"]["series"] if s["key"] == "RUT")
+    lines = (tmp / "cache" / "RUT.csv").read_text().splitlines()[1:]
+    assert rut["rows"] == sum(line[:10] <= "2025-06-30" for line in lines)  # rows used, not rows cached
 
 
 def test_failed_build_keeps_previous_report(project, monkeypatch):

@@ -63,10 +63,12 @@ def assemble_bundle(
             )
             stale[key] = close.pop(key)
 
+    used = {**stale, **close}
+    # rows and last date as used after the as-of cut; sha256 stays that of the input file
     kept_records = tuple(
-        dataclasses.replace(records[k], last=close[k].index[-1].date() if k in close else records[k].last)
+        dataclasses.replace(records[k], last=used[k].index[-1].date(), rows=len(used[k]))
         for k in records
-        if k in close or k in stale
+        if k in used
     )
     return DataBundle(
         as_of=as_of,
