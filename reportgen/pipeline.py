@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -119,6 +120,9 @@ def write_folder_atomically(target: Path, files: dict[str, bytes]) -> tuple[Path
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building."))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private (0700); the report is for its readers
     try:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
