@@ -68,6 +68,7 @@ class AnalysisConfig:
     seed: int = 20260121
     bootstrap_reps: int = 1999
     monthly_lags: tuple[int, ...] = (1, 2, 3)
+    granger_primary_lag: int = 3  # the pre-declared lag of C3's primary test (one of monthly_lags)
     weekly_max_lag: int = 13
     irf_horizon: int = 6
     rolling_window_months: int = 48
@@ -86,11 +87,20 @@ class BreakoutDefinition:
 @dataclass(frozen=True, slots=True)
 class EventsConfig:
     definitions: tuple[BreakoutDefinition, ...]
+    primary_definition: str = "ath_after_dd10"  # C4's pre-declared primary test: definition ...
+    primary_asset: str = "BTC"  # ... asset ...
+    primary_horizon_months: int = 3  # ... and horizon
     horizons_months: tuple[int, ...] = (1, 2, 3)
     placebo_draws: int = 10000
     block_length_days: int = 21
     round_threshold: float = 2600.0
     articles_breakout_date: dt.date = dt.date(2026, 1, 8)
+
+
+    @property
+    def primary(self) -> BreakoutDefinition:
+        """The breakout definition of the pre-declared primary test."""
+        return next(d for d in self.definitions if d.name == self.primary_definition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +249,10 @@ def _validate(cfg: Config) -> None:
     _check(len(a.monthly_lags) > 0, "analysis.monthly_lags must list at least one lag")
     for lag in a.monthly_lags:
         _check(1 <= lag <= 12, f"analysis.monthly_lags must be whole months in 1..12, got {lag}")
+    _check(
+        a.granger_primary_lag in a.monthly_lags,
+        f"analysis.granger_primary_lag must be one of analysis.monthly_lags {a.monthly_lags}, got {a.granger_primary_lag}",
+    )
     _check(1 <= a.weekly_max_lag <= 26, f"analysis.weekly_max_lag must be in 1..26, got {a.weekly_max_lag}")
     _check(a.bootstrap_reps >= 99, f"analysis.bootstrap_reps must be >= 99, got {a.bootstrap_reps}")
     _check(a.seed >= 0, f"analysis.seed must be >= 0, got {a.seed}")
@@ -276,6 +290,12 @@ def _validate(cfg: Config) -> None:
     _check(len(e.definitions) > 0, "events.definitions must list at least one breakout definition")
     names = [b.name for b in e.definitions]
     _check(len(names) == len(set(names)), f"events.definitions names must be unique; got {names}")
+    _check(e.primary_definition in names,
+           f"events.primary_definition must be one of {tuple(names)}, got {e.primary_definition!r}")
+    _check(e.primary_asset in ("BTC", "ETH", "SOL"),
+           f"events.primary_asset must be one of ('BTC', 'ETH', 'SOL'), got {e.primary_asset!r}")
+    _check(e.primary_horizon_months in e.horizons_months,
+           f"events.primary_horizon_months must be one of events.horizons_months {e.horizons_months}, got {e.primary_horizon_months}")
     for b in e.definitions:
         w = f"events.definitions.{b.name}"
         if b.kind == "ath_after_drawdown":

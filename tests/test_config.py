@@ -216,3 +216,25 @@ def test_config_error_has_hint_and_exit_code():
         parse_config(edit("n_jobs = 2", "n_jobs = 0"))
     assert "config.toml" in info.value.hint
     assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("granger_primary_lag = 3", "granger_primary_lag = 6",
+         r"analysis.granger_primary_lag must be one of analysis.monthly_lags \(1, 2, 3\), got 6"),
+        ('primary_definition = "ath_after_dd10"', 'primary_definition = "nope"',
+         r"events.primary_definition must be one of \('ath_after_dd10', 'ath_after_dd20', 'high52w_after_6m'\), got 'nope'"),
+        ('primary_asset = "BTC"', 'primary_asset = "DOGE"', r"events.primary_asset must be one of"),
+        ("primary_horizon_months = 3", "primary_horizon_months = 6",
+         r"events.primary_horizon_months must be one of events.horizons_months \(1, 2, 3\), got 6"),
+    ],
+)
+def test_primary_tests_must_be_declared_consistently(old, new, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(edit(old, new))
+
+
+def test_primary_definition_property():
+    cfg = parse_config(TEXT)
+    assert cfg.events.primary.name == "ath_after_dd10" and cfg.events.primary.drawdown == 0.10

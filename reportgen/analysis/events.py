@@ -396,12 +396,12 @@ def run_events(bundle, cfg: Config) -> EventResults:
     hmax = max(H)
     alpha = cfg.rules.alpha
     defs = ev.definitions
-    primary = defs[0].name
+    primary = ev.primary_definition
     settings_kw = dict(
         horizons_months=H, horizon_note=HORIZON_NOTE, placebo_draws=ev.placebo_draws,
         block_length_days=ev.block_length_days, seed=cfg.analysis.seed, alpha=alpha,
-        est_window=EST_WINDOW, min_est=MIN_EST, primary_definition=primary, primary_asset="BTC",
-        primary_horizon=hmax,
+        est_window=EST_WINDOW, min_est=MIN_EST, primary_definition=primary, primary_asset=ev.primary_asset,
+        primary_horizon=ev.primary_horizon_months,
         placebo_note=("placebo dates drawn with a stationary-bootstrap index chain on the asset's trading "
                       "days; draws are shared by the definitions and horizons of one asset and independent "
                       "across assets (Romano-Wolf is then conservative across assets)"),
@@ -559,11 +559,12 @@ def run_events(bundle, cfg: Config) -> EventResults:
                          c.placebo_mean, c.pvalue, c.pvalue_lower, float(ft.test.pvalue_holm), ft.pvalue_romano_wolf,
                          c.percentile, c.mde, c.mde_family, c.power_at_min_effect, c.min_effect, len(family), hac)
 
-    prim = next((f for f in family if (f.definition, f.asset, f.horizon_months) == (primary, "BTC", hmax)), None)
-    c4_primary = summary("primary", prim) if prim else nt(f"no {primary} events with BTC data")
+    key = (primary, ev.primary_asset, ev.primary_horizon_months)
+    prim = next((f for f in family if (f.definition, f.asset, f.horizon_months) == key), None)
+    c4_primary = summary("primary", prim) if prim else nt(f"no {primary} events with {ev.primary_asset} data")
     c4_best = summary("best adjusted", min(family, key=lambda f: (f.pvalue_romano_wolf, f.test.pvalue))) if family \
         else nt("no tests in the family")
-    c10 = next((x for x in hit_rates if (x.definition, x.asset, x.horizon_months) == (primary, "BTC", hmax)), None)
+    c10 = next((x for x in hit_rates if (x.definition, x.asset, x.horizon_months) == key), None)
     c10_primary = c10 if c10 else nt(f"no {primary} events with BTC data")
 
     # ---------------------------------------------------------------- C2 episodes + Jan 2026 case
@@ -643,7 +644,7 @@ def _episodes(rut, sets, windows, H, cfg):
     and the articles' reading (first new all-time-high close in 2017 / 2021)."""
     if "BTC" not in windows:
         return NotTestable("BTC not available", ("BTC",)), ()
-    primary = cfg.events.definitions[0]
+    primary = cfg.events.primary
     out = []
     idx_dates = {}
     for yr in (2016, 2020):

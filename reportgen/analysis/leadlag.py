@@ -315,7 +315,7 @@ def run_leadlag(bundle, cfg) -> LeadLagResults:
     alpha, reps, seed = a.alpha, a.bootstrap_reps, a.seed
     m_lags = tuple(sorted(set(a.monthly_lags)))
     w_lags = weekly_lags(a.weekly_max_lag)
-    primary_lag = max(m_lags)
+    primary_lag = a.granger_primary_lag
     rut = bundle.key_for_role("small_caps") or "RUT"
     gspc = bundle.key_for_role("large_caps")
     cryptos = bundle.keys_with_role("crypto")

@@ -998,7 +998,7 @@ def _granger_lag(results: dict, cfg) -> tuple[int, str]:
     lag = getattr(ll, "primary_lag", None)
     if isinstance(lag, (int, np.integer)) and lag >= 1:
         return int(lag), "lead-lag primary lag"
-    return int(max(cfg.analysis.monthly_lags)), "longest of analysis.monthly_lags"
+    return int(cfg.analysis.granger_primary_lag), "analysis.granger_primary_lag"
 
 
 def _var_lag(results: dict) -> tuple[int | None, str]:
@@ -1026,7 +1026,7 @@ def _family(results: dict, design: str) -> tuple[str, int]:
 
 
 def _event_dates(results: dict, bundle, cfg, horizon_months: int) -> tuple[tuple[dt.date, ...], str]:
-    primary = cfg.events.definitions[0].name
+    primary = cfg.events.primary_definition
     ev = results.get("events")
     for car in getattr(ev, "cars", ()) or ():
         if (getattr(car, "definition", None), getattr(car, "asset", None), getattr(car, "horizon_months", None),
@@ -1034,7 +1034,7 @@ def _event_dates(results: dict, bundle, cfg, horizon_months: int) -> tuple[tuple
             return tuple(car.event_dates), f"event dates of the primary test ({primary}, BTC, {horizon_months} months)"
     from reportgen.analysis.breakouts import detect_breakouts
 
-    sets = detect_breakouts(bundle.series("RUT"), cfg.events.definitions[0], horizon_months)
+    sets = detect_breakouts(bundle.series("RUT"), cfg.events.primary, horizon_months)
     return sets.dates, f"{primary} breakouts detected here (event-study results unavailable)"
 
 
