@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from reportgen.analysis.common import NotTestable
 from reportgen.config import Config, RulesConfig
@@ -182,11 +181,6 @@ def decide(ev: Evidence | None, rules: RulesConfig, *, events_based: bool = Fals
 
 # --------------------------------------------------------------------------- per-claim extractors
 
-Extractor = Callable[[dict, DataBundle, Config], ClaimVerdict | tuple]
-
-
-def _claim(cid: str) -> Claim:
-    return next(c for c in CLAIMS if c.id == cid)
 
 
 def not_testable(claim: Claim, why: str) -> ClaimVerdict:
@@ -255,6 +249,3 @@ def overall_verdict(verdicts: tuple[ClaimVerdict, ...]) -> OverallVerdict:
         v = Verdict.INSUFFICIENT
     return OverallVerdict(v, MIXED if len(vals) > 1 else "", core)
 
-
-def with_note(v: ClaimVerdict, note: str) -> ClaimVerdict:
-    return replace(v, notes=v.notes + (note,))

@@ -671,11 +671,6 @@ class BreakScanResult:
     scan_stat: tuple[float, ...]
 
 
-def nw_bandwidth(n: int) -> int:
-    """Newey-West (1994) rule of thumb ``floor(4 (n/100)^(2/9))``."""
-    return int(math.floor(4 * (n / 100) ** (2 / 9)))
-
-
 def _scan_stats(Y: np.ndarray, trim: float, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised sup-Wald scan over the columns of ``Y`` (T x B).
 
