@@ -21,7 +21,7 @@ from reportgen.analysis.common import NotTestable
 from reportgen.config import Config
 from reportgen.data.bundle import DataBundle
 from reportgen.data.store import Fetcher, SeriesOutcome, default_fetcher, fetch_all, load_cached_bundle
-from reportgen.errors import BuildError, InsufficientDataError, MissingSeriesError
+from reportgen.errors import InsufficientDataError, MissingSeriesError
 from reportgen.serialize import dumps
 
 # family name -> "module:function"; each takes (bundle, cfg) and returns a frozen result.
@@ -183,4 +183,4 @@ def build(
     return BuildOutcome(folder=out / month, files=written, refresh_failures=failures, verdicts=verdicts)
 
 
-__all__ = ["build", "run_analyses", "run_family", "BuildOutcome", "BuildError"]
+__all__ = ["build", "run_analyses", "run_family", "BuildOutcome"]

@@ -3,6 +3,8 @@ apply :func:`reportgen.verdict.decide`. One function per claim, registered in ``
 
 from __future__ import annotations
 
+import dataclasses
+
 from reportgen.config import Config
 from reportgen.data.bundle import DataBundle
 from reportgen.analysis.common import HypothesisTest, NotTestable
@@ -50,12 +52,11 @@ def selfcheck_power(results: dict, design: str) -> float | None:
     return None if d is None or isinstance(d, NotTestable) else d.power_at_min_effect_adjusted
 
 
-def _scaled(t: HypothesisTest, scale: float) -> HypothesisTest:
-    """A test whose effect and CI are rescaled (e.g. coefficient -> return per 1-s.d. move)."""
-    import dataclasses
-
-    f = lambda v: None if v is None else v * scale  # noqa: E731
-    return dataclasses.replace(t, effect=f(t.effect), ci_low=f(t.ci_low), ci_high=f(t.ci_high))
+def _map_effect(t: HypothesisTest, f) -> HypothesisTest:
+    """A copy of ``t`` with ``f`` applied to its effect and CI bounds (``None`` stays ``None``),
+    e.g. coefficient -> return per 1-s.d. move, or ratio -> proportional change."""
+    g = lambda v: None if v is None else f(v)  # noqa: E731
+    return dataclasses.replace(t, effect=g(t.effect), ci_low=g(t.ci_low), ci_high=g(t.ci_high))
 
 
 def c3(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVerdict:
@@ -64,7 +65,8 @@ def c3(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     t = ll.c3_primary
     if isinstance(t, NotTestable):
         return not_testable(claim, t.reason)
-    scaled = _scaled(t, ll.c3_cause_sd or 1.0)
+    sd = ll.c3_cause_sd or 1.0
+    scaled = _map_effect(t, lambda v: v * sd)
     ev = evidence_from_test(
         scaled,
         label=(f"BTC log return over the {ll.primary_lag} months after a one-s.d. RUT month "
@@ -255,10 +257,7 @@ def c8(claim: Claim, results: dict, bundle: DataBundle, cfg: Config) -> ClaimVer
     t = r.c8_primary
     if isinstance(t, NotTestable):
         return not_testable(claim, t.reason)
-    import dataclasses
-
-    shift = lambda v: None if v is None else v - 1.0  # noqa: E731  ratio -> proportional change
-    as_change = dataclasses.replace(t, effect=shift(t.effect), ci_low=shift(t.ci_low), ci_high=shift(t.ci_high))
+    as_change = _map_effect(t, lambda v: v - 1.0)  # variance-level ratio -> proportional change
     ev = evidence_from_test(as_change, label="change in BTC's GARCH volatility level at the spot-ETF date (GARCH(1,1)-t with a regime term, LR test)",
                             sign=-1, unit="change", source="results.regimes.c8_primary")
     cap = Verdict.PARTLY if r.confounded else None

@@ -101,7 +101,7 @@ def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tupl
         "results": results,
         "verdicts": verdicts,
         "verdict_by_id": {v.claim.id: v for v in verdicts},
-        "overall": overall_verdict(verdicts),
+        "overall": document["overall"],
         "claims": CLAIMS,
         "changes": changes,
         "has_previous": previous is not None,
