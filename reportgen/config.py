@@ -64,7 +64,6 @@ class SeriesConfig:
 
 @dataclass(frozen=True, slots=True)
 class AnalysisConfig:
-    alpha: float = 0.05
     seed: int = 20260121
     bootstrap_reps: int = 1999
     monthly_lags: tuple[int, ...] = (1, 2, 3)
@@ -119,6 +118,7 @@ class SelfCheckConfig:
 class RulesConfig:
     alpha: float = 0.05
     min_effect_monthly_return: float = 0.02
+    min_volatility_change: float = 0.10
     min_power: float = 0.80
     min_events: int = 5
 
@@ -244,8 +244,7 @@ def _check(ok: bool, message: str) -> None:
 
 def _validate(cfg: Config) -> None:
     a, r, d, e = cfg.analysis, cfg.rules, cfg.data, cfg.events
-    for where, alpha in (("analysis.alpha", a.alpha), ("rules.alpha", r.alpha)):
-        _check(0 < alpha < 0.5, f"{where} must be in (0, 0.5), got {alpha}")
+    _check(0 < r.alpha < 0.5, f"rules.alpha must be in (0, 0.5), got {r.alpha}")
     _check(len(a.monthly_lags) > 0, "analysis.monthly_lags must list at least one lag")
     for lag in a.monthly_lags:
         _check(1 <= lag <= 12, f"analysis.monthly_lags must be whole months in 1..12, got {lag}")
@@ -314,6 +313,7 @@ def _validate(cfg: Config) -> None:
     _check(len(cfg.selfcheck.effect_grid) >= 2, "selfcheck.effect_grid must list at least two effect sizes")
     _check(0 < r.min_power < 1, f"rules.min_power must be in (0, 1), got {r.min_power}")
     _check(r.min_effect_monthly_return > 0, f"rules.min_effect_monthly_return must be > 0, got {r.min_effect_monthly_return}")
+    _check(0 < r.min_volatility_change < 1, f"rules.min_volatility_change must be in (0, 1), got {r.min_volatility_change}")
     _check(r.min_events >= 2, f"rules.min_events must be >= 2, got {r.min_events}")
 
 

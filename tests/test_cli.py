@@ -126,9 +126,9 @@ def test_missing_config_file(tmp_path, command):
 
 
 def test_bad_config_value(config_path):
-    config_path.write_text(config_path.read_text().replace("alpha = 0.05\nseed", "alpha = 1.5\nseed"))
+    config_path.write_text(config_path.read_text().replace("\nalpha = 0.05\nmin_effect", "\nalpha = 1.5\nmin_effect"))
     result = run("--config", str(config_path), "build", "--offline")
-    assert_clean_failure(result, 2, "analysis.alpha must be in (0, 0.5), got 1.5", "hint: fix the key")
+    assert_clean_failure(result, 2, "rules.alpha must be in (0, 0.5), got 1.5", "hint: fix the key")
 
 
 # --------------------------------------------------------------------------- import

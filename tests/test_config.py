@@ -39,7 +39,7 @@ def test_parse_is_deterministic_and_frozen():
     a, b = parse_config(TEXT), parse_config(TEXT)
     assert a == b and a.sha256 == b.sha256
     with pytest.raises(AttributeError):
-        a.analysis.alpha = 0.1  # type: ignore[misc]
+        a.analysis.seed = 1  # type: ignore[misc]
 
 
 def test_int_is_accepted_for_float():
@@ -89,7 +89,7 @@ def test_invalid_toml_names_the_file(tmp_path):
     ("old", "new", "message"),
     [
         ("[report]", "colour = 1\n[report]", r"unknown key colour; allowed keys: .*analysis"),
-        ("alpha = 0.05\nseed", "alpah = 0.05\nseed", r"unknown key analysis\.alpah; allowed keys: alpha, "),
+        ("seed = 20260121", "sed = 20260121", r"unknown key analysis\.sed; allowed keys: .*seed"),
         ('symbol = "^RUT"', 'symbol = "^RUT"\nticker = "x"', r"unknown key series\[0\]\.ticker"),
         ("drawdown = 0.10", "drawdown = 0.10\ndepth = 1", r"unknown key events\.definitions\[0\]\.depth"),
         ("[data]", "[data]\npath = 'x'", r"unknown key data\.path"),

@@ -216,7 +216,7 @@ def run_credit_beta(bundle, cfg) -> CreditBetaResult:
     ----------
     Newey and West (1987, 1994).
     """
-    alpha = cfg.analysis.alpha
+    alpha = cfg.rules.alpha
     key = bundle.key_for_role("credit_spread")
     if key is None:
         return _not_testable("no available series with role 'credit_spread'", ("<credit_spread>",))

@@ -131,7 +131,7 @@ def run_regimes(bundle, cfg) -> RegimeResults:
     bundle : reportgen.data.bundle.DataBundle
     cfg : reportgen.config.Config
         Uses ``volatility.etf_date``, ``volatility.drawdown_thresholds``,
-        ``analysis.alpha`` and ``analysis.seed``.
+        ``rules.alpha`` and ``analysis.seed``.
 
     Returns
     -------
@@ -149,7 +149,7 @@ def run_regimes(bundle, cfg) -> RegimeResults:
     """
     etf = cfg.volatility.etf_date
     thresholds = tuple(sorted(cfg.volatility.drawdown_thresholds))
-    alpha = cfg.analysis.alpha
+    alpha = cfg.rules.alpha
     start = bundle.sample_start
     nt: list[tuple[str, NotTestable]] = []
 

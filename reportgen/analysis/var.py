@@ -764,7 +764,7 @@ def run_var(bundle, cfg) -> VarResults:
     ----------
     bundle : DataBundle
     cfg : Config (uses ``analysis.irf_horizon``, ``analysis.bootstrap_reps``,
-        ``analysis.seed``, ``analysis.alpha``)
+        ``analysis.seed``, ``rules.alpha``)
 
     Returns
     -------
