@@ -154,9 +154,9 @@ def test_missing_title_message():
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("alpha = 0.05\nseed", "alpha = 1.5\nseed", r"analysis\.alpha must be in \(0, 0\.5\), got 1\.5"),
+        ("\nalpha = 0.05\nmin_effect", "\nalpha = 1.5\nmin_effect", r"rules\.alpha must be in \(0, 0\.5\), got 1\.5"),
         ("alpha = 0.05\nmin_effect", "alpha = 0.0\nmin_effect", r"rules\.alpha must be in \(0, 0\.5\), got 0\.0"),
-        ("alpha = 0.05\nseed", "alpha = nan\nseed", r"analysis\.alpha must be in \(0, 0\.5\), got nan"),
+        ("\nalpha = 0.05\nmin_effect", "\nalpha = nan\nmin_effect", r"rules\.alpha must be in \(0, 0\.5\), got nan"),
         ("monthly_lags = [1, 2, 3]", "monthly_lags = []", r"analysis\.monthly_lags must list at least one lag"),
         ("monthly_lags = [1, 2, 3]", "monthly_lags = [0, 1]", r"analysis\.monthly_lags must be whole months in 1\.\.12, got 0"),
         ("monthly_lags = [1, 2, 3]", "monthly_lags = [13]", r"analysis\.monthly_lags must be whole months in 1\.\.12, got 13"),
