@@ -312,7 +312,7 @@ def run_leadlag(bundle, cfg) -> LeadLagResults:
     removing a test never changes another test's p-value.
     """
     a = cfg.analysis
-    alpha, reps, seed = a.alpha, a.bootstrap_reps, a.seed
+    alpha, reps, seed = cfg.rules.alpha, a.bootstrap_reps, a.seed
     m_lags = tuple(sorted(set(a.monthly_lags)))
     w_lags = weekly_lags(a.weekly_max_lag)
     primary_lag = a.granger_primary_lag

@@ -787,7 +787,7 @@ def run_var(bundle, cfg) -> VarResults:
         frame, units, title = spec
         try:
             systems[name], draws[name] = estimate_system(
-                frame, name, title, units, H, B, np.random.SeedSequence([a.seed, 3, k]), alpha=a.alpha)
+                frame, name, title, units, H, B, np.random.SeedSequence([a.seed, 3, k]), alpha=cfg.rules.alpha)
         except InsufficientDataError as exc:
             systems[name] = NotTestable(str(exc))
 
@@ -799,7 +799,7 @@ def run_var(bundle, cfg) -> VarResults:
         try:
             systems["rut_crypto_p3"], draws["rut_crypto_p3"] = estimate_system(
                 spec[0], "rut_crypto_p3", spec[2] + f", {C3_ROBUST_LAGS} lags imposed", spec[1], H, B,
-                np.random.SeedSequence([a.seed, 3, 4]), alpha=a.alpha, fixed_lags=C3_ROBUST_LAGS)
+                np.random.SeedSequence([a.seed, 3, 4]), alpha=cfg.rules.alpha, fixed_lags=C3_ROBUST_LAGS)
         except InsufficientDataError as exc:
             systems["rut_crypto_p3"] = NotTestable(str(exc))
 
