@@ -59,6 +59,7 @@ import pandas as pd
 from scipy import stats
 
 from reportgen.analysis.common import HypothesisTest, as_date
+from reportgen.analysis.resampling import rademacher
 from reportgen.analysis.ols import batched_ols
 from reportgen.errors import InsufficientDataError
 
@@ -257,11 +258,6 @@ def granger_robust_batch(y: np.ndarray, x: np.ndarray, lags: int) -> tuple[np.nd
 
 
 # --------------------------------------------------------------------------- wild bootstrap
-
-
-def rademacher(rng: np.random.Generator, size) -> np.ndarray:
-    """Rademacher draws (+1/-1 with probability 1/2 each)."""
-    return 2.0 * rng.integers(0, 2, size=size) - 1.0
 
 
 def _restricted(X: np.ndarray, Y: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
