@@ -233,43 +233,78 @@ def test_delta_se_tracks_bootstrap_sd():
 def test_run_selfcheck_reproducible_and_complete(config):
     bundle = _sim_bundle()
     cfg = _small_cfg(config, sims=150)
-    a = sc.run_selfcheck(bundle, cfg, {})
-    b = sc.run_selfcheck(bundle, cfg, {})
+    a = sc.run_selfcheck(bundle, cfg, {}, designs=("granger", "placebo", "irf"))
+    b = sc.run_selfcheck(bundle, cfg, {}, designs=("granger", "placebo", "irf"))
     assert a == b
-    assert len(a.designs) == 3, a.skipped
-    for d in a.designs:
+    assert [d.name for d in a.designs] == list(sc.DESIGNS)
+    assert [d.name for d in a.ran] == ["granger", "placebo", "irf"], a.skipped
+    for d in a.ran:
         assert 0 in d.curve_effect and d.min_effect in d.curve_effect
         assert list(d.curve_effect) == sorted(d.curve_effect)
         assert d.size_ci[0] <= d.size <= d.size_ci[1]
+        assert d.level == d.alpha == config.rules.alpha
+        assert d.size_in_range == (0.03 - 1e-12 <= d.size <= 0.07 + 1e-12)
         assert 0 <= d.power_at_min_effect <= 1
         assert a.power(d.name) == d.power_at_min_effect and a.design(d.name) is d
-        assert d.family_size == 1 and d.level_adjusted == d.alpha  # no other results given
-        assert d.power_at_min_effect_adjusted == d.power_at_min_effect
-    c = sc.run_selfcheck(bundle, _small_cfg(config, sims=150, seed=config.analysis.seed + 1), {})
-    assert c.granger.curve_power != a.granger.curve_power
+    assert (a.size_low, a.size_high) == pytest.approx((0.03, 0.07))
+    c = sc.run_selfcheck(bundle, _small_cfg(config, sims=150, seed=config.analysis.seed + 1), {}, designs=("granger",))
+    assert c.design("granger").curve_power != a.design("granger").curve_power
 
 
-def test_family_sizes_come_from_the_other_results():
+def test_min_effects_scale_with_the_horizon(config):
     from types import SimpleNamespace as NS
 
-    t = NS(family="C3")
-    results = {"leadlag": NS(c3_family=(t,) * 15), "events": NS(c4_primary=NS(family_size=21)),
-               "var": NS(c3_tests=(NS(test=NS(family="C3-VAR")),) * 12)}
-    assert sc._family(results, "granger") == ("C3", 15)
-    assert sc._family(results, "placebo") == ("C4 (Romano-Wolf)", 21)
-    assert sc._family(results, "irf") == ("C3-VAR", 12)
-    assert sc._family({"events": NotTestable("no RUT")}, "placebo") == ("", 1)
+    res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=100), {"leadlag": NS(primary_lag=2)},
+                           designs=("granger", "placebo"))
+    g, p = res.design("granger"), res.design("placebo")
+    assert g.lags == 2 and g.min_effect == pytest.approx(2 * config.rules.min_effect_monthly_return)
+    assert p.min_effect == pytest.approx(config.events.primary_horizon_months * config.rules.min_effect_monthly_return)
 
 
-def test_adjusted_power_is_lower(config):
-    from types import SimpleNamespace as NS
+def test_registry_lookup_and_roles():
+    assert sc.DESIGNS == ("granger", "placebo", "irf", "credit_beta", "vol_shift")
+    assert {n: (s.claim, s.primary) for n, s in sc.REGISTRY.items()} == {
+        "granger": ("C3", True), "placebo": ("C4", True), "irf": ("C3", False),
+        "credit_beta": ("C7", True), "vol_shift": ("C8", True)}
+    assert sc.REGISTRY["credit_beta"].builder == "reportgen.analysis.design_credit:build_design"
+    assert sc.REGISTRY["vol_shift"].builder == "reportgen.analysis.design_volshift:build_design"
+    assert sc.design_spec("granger").load() is sc._design_granger
+    with pytest.raises(ValueError, match=r"design must be one of \('granger', 'placebo', 'irf', 'credit_beta', "
+                                         r"'vol_shift'\), got 'var'"):
+        sc.design_spec("var")
 
-    results = {"leadlag": NS(c3_family=(NS(family="C3"),) * 10, primary_lag=2)}
-    res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=150), results, designs=("granger",))
-    g = res.granger
-    assert g.family_size == 10 and g.lags == 2 and g.level_adjusted == pytest.approx(0.005)
-    assert all(a <= p for a, p in zip(g.curve_power_adjusted[1:], g.curve_power[1:], strict=True))
-    assert g.curve_power_adjusted[0] is None
+
+def test_missing_design_module_is_not_testable_only_for_that_module(config, monkeypatch):
+    spec = sc.DesignSpec("credit_beta", "C7", True, "reportgen.analysis.no_such_design_module:build_design")
+    monkeypatch.setitem(sc.REGISTRY, "credit_beta", spec)
+    out = sc._run_design("credit_beta", _sim_bundle(), config, {}, np.random.SeedSequence(1), 100, 0.05, (0.0, 1.0))
+    assert out == sc.DesignNotTestable(reason="design module not available", name="credit_beta", claim="C7",
+                                       primary=True)
+    assert isinstance(out, NotTestable) and out.size is None
+    # a module that exists but fails to import one of *its* dependencies is a real error
+    import sys
+    import types
+
+    broken = types.ModuleType("reportgen_h6_broken_design")
+    monkeypatch.setitem(sys.modules, "reportgen_h6_broken_design", broken)
+
+    def raiser(*a, **k):
+        raise ModuleNotFoundError("No module named 'scipy.nothing'", name="scipy.nothing")
+
+    broken.build_design = raiser
+    monkeypatch.setitem(sc.REGISTRY, "credit_beta",
+                        sc.DesignSpec("credit_beta", "C7", True, "reportgen_h6_broken_design:build_design"))
+    with pytest.raises(ModuleNotFoundError, match="scipy.nothing"):
+        sc._run_design("credit_beta", _sim_bundle(), config, {}, np.random.SeedSequence(1), 100, 0.05, (0.0, 1.0))
+
+
+def test_for_claim_lookup(config):
+    res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=100), {}, designs=("granger",))
+    assert res.for_claim("C3") is res.design("granger")
+    assert isinstance(res.for_claim("C3", primary=False), sc.DesignNotTestable)
+    assert res.for_claim("C3", primary=False).reason == "design not requested"
+    assert res.for_claim("C7").claim == "C7" and res.for_claim("C8").name == "vol_shift"
+    assert res.for_claim("C1") is None
 
 
 def test_run_selfcheck_same_result_for_any_number_of_workers(config):
@@ -280,10 +315,11 @@ def test_run_selfcheck_same_result_for_any_number_of_workers(config):
 
 
 def test_run_selfcheck_missing_btc_is_not_testable(config):
-    res = sc.run_selfcheck(_sim_bundle(with_btc=False), _small_cfg(config, sims=100), {})
-    assert res.designs == ()
-    assert all(isinstance(getattr(res, n), NotTestable) for n in sc.DESIGNS)
-    assert "BTC" in res.granger.missing
+    res = sc.run_selfcheck(_sim_bundle(with_btc=False), _small_cfg(config, sims=100), {},
+                           designs=("granger", "placebo", "irf"))
+    assert res.ran == ()
+    assert all(isinstance(d, NotTestable) for d in res.designs)
+    assert "BTC" in res.design("granger").missing and res.design("granger").claim == "C3"
     assert res.power("placebo") is None
 
 
@@ -298,11 +334,24 @@ def test_run_selfcheck_rejects_unknown_design(config):
     assert isinstance(res.design("irf"), NotTestable)
 
 
+def test_results_json_has_every_design_with_claim_and_size(config):
+    from reportgen.serialize import to_jsonable
+
+    res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=100), {}, designs=("granger",))
+    js = to_jsonable(res)
+    assert [d["name"] for d in js["designs"]] == list(sc.DESIGNS)
+    assert all("claim" in d and "size" in d for d in js["designs"])
+    g = js["designs"][0]
+    assert g["type"] == "DesignResult" and g["claim"] == "C3" and g["size"] == res.design("granger").size
+    assert js["designs"][1] == {"type": "DesignNotTestable", "reason": "design not requested", "missing": [],
+                                "name": "placebo", "claim": "C4", "primary": True, "size": None}
+
+
 def test_templates_and_figures_render(config):
     from reportgen.report.figures.selfcheck import figures
     from reportgen.report.render import make_environment
 
-    res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=100), {})
+    res = sc.run_selfcheck(_sim_bundle(), _small_cfg(config, sims=100), {}, designs=("granger", "placebo", "irf"))
     figs = figures(res)
     assert set(figs) == {"power_curves", "size"} and figs == figures(res)
     env = make_environment()
@@ -322,11 +371,12 @@ def test_selfcheck_on_real_snapshot(snapshot_bundle, config):
     res = sc.run_selfcheck(snapshot_bundle, config, {})
     elapsed = time.perf_counter() - t0
     assert elapsed < 20, elapsed
-    assert len(res.designs) == 3, res.skipped
-    for d in res.designs:
+    assert [d.name for d in res.ran][:3] == ["granger", "placebo", "irf"], res.skipped
+    for d in res.ran:
         assert d.simulations >= 1000
         assert 0.02 <= d.size <= 0.08, (d.name, d.size)
         assert 0 <= d.power_at_min_effect <= 1
         assert d.failed == 0
-    assert res.placebo.n_events >= 1 and res.granger.lags == max(config.analysis.monthly_lags)
-    assert pd.isna(res.granger.mde_80) or res.granger.mde_80 > 0
+    assert res.design("placebo").n_events >= 1
+    assert res.design("granger").lags == config.analysis.granger_primary_lag
+    assert pd.isna(res.design("granger").mde_80) or res.design("granger").mde_80 > 0

@@ -75,6 +75,7 @@ Kilian, L. and Lütkepohl, H. (2017). Structural Vector Autoregressive Analysis,
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -91,10 +92,10 @@ from reportgen.analysis.event_study import (
 )
 from reportgen.analysis.granger import granger_design, granger_robust_batch
 from reportgen.analysis.ols import batched_ols, lag_matrix
+from reportgen.analysis.resampling import rademacher, seed_stream
 from reportgen.analysis.var import bootstrap_irf_draws, ma_matrices, resample_indices
 from reportgen.errors import InsufficientDataError, MissingSeriesError
 
-DESIGNS = ("granger", "placebo", "irf")
 POWER_TARGET = 0.80
 IRF_HORIZONS = (1, 2, 3)
 WARP_DRAWS = 5  # bootstrap draws per simulated sample in the IRF design
@@ -126,6 +127,66 @@ __all__ = [
 ]
 
 
+# =========================================================================== registry
+
+
+@dataclass(frozen=True, slots=True)
+class DesignSpec:
+    """One self-check design: the claim whose test it checks and where its builder lives.
+
+    Attributes
+    ----------
+    name : design name (``results.selfcheck.designs[i].name``)
+    claim : the claim whose test it simulates (``"C3"``)
+    primary : the design runs the claim's verdict-deciding (pre-declared primary) test
+    builder : ``"module:function"`` of its builder, imported only when the design runs (no
+        import cycles; a design whose module does not exist yet is not testable). A builder
+        is ``build(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se) -> DesignResult``
+        and raises :class:`InsufficientDataError` / :class:`MissingSeriesError` when it
+        cannot run.
+    """
+
+    name: str
+    claim: str
+    primary: bool
+    builder: str
+
+    @property
+    def module(self) -> str:
+        return self.builder.split(":", 1)[0]
+
+    def load(self):
+        """The builder function (imports its module; ``ModuleNotFoundError`` propagates)."""
+        module, func = self.builder.split(":", 1)
+        return getattr(importlib.import_module(module), func)
+
+
+REGISTRY: dict[str, DesignSpec] = {
+    s.name: s
+    for s in (
+        DesignSpec("granger", "C3", True, "reportgen.analysis.selfcheck:_design_granger"),
+        DesignSpec("placebo", "C4", True, "reportgen.analysis.selfcheck:_design_placebo"),
+        DesignSpec("irf", "C3", False, "reportgen.analysis.selfcheck:_design_irf"),
+        DesignSpec("credit_beta", "C7", True, "reportgen.analysis.design_credit:build_design"),
+        DesignSpec("vol_shift", "C8", True, "reportgen.analysis.design_volshift:build_design"),
+    )
+}
+DESIGNS = tuple(REGISTRY)
+MODULE_MISSING = "design module not available"
+
+
+def design_spec(name: str) -> DesignSpec:
+    """The registered design ``name``; ``ValueError`` listing the names otherwise."""
+    if name not in REGISTRY:
+        raise ValueError(f"design must be one of {DESIGNS}, got {name!r}")
+    return REGISTRY[name]
+
+
+def size_range(alpha: float) -> tuple[float, float]:
+    """Acceptable empirical size of a test at ``alpha``: ``[0.6 alpha, 1.4 alpha]`` (3-7% at 5%)."""
+    return 0.6 * alpha, 1.4 * alpha
+
+
 # =========================================================================== results
 
 
@@ -135,23 +196,28 @@ class DesignResult:
 
     Attributes
     ----------
-    name : ``"granger"``, ``"placebo"`` or ``"irf"``
-    claim : claim the test decides (``"C3"``, ``"C4"``)
+    name : registered design name (:data:`DESIGNS`)
+    claim : claim the test decides (``"C3"``, ``"C4"``, ``"C7"``, ``"C8"``)
+    primary : the simulated test is the claim's verdict-deciding (pre-declared primary) test
     title : the test in a few words
-    test : what is rejected, in words
+    test : what is rejected, in words (including the inner bootstrap draws of the simulation)
     null : the null hypothesis of the test
     dgp : how the simulated samples were generated
     planted : how effects were planted
-    effect_unit : what the effect sizes measure (all effects are log returns, as fractions)
+    effect_unit : what the effect sizes measure, with the sign convention (the unit of the
+        claim's primary ``HypothesisTest`` effect as the verdict reads it)
     nobs : observations of the real test (months, or trading days for the placebo test)
     n_events : events (placebo design), else 0
     lags : lag order used (Granger, VAR), else 0
     horizon : horizon of the tested effect (months; placebo: trading days)
     simulations : Monte Carlo samples per effect size
-    inner_draws : placebo draws per sample (placebo) / bootstrap draws per sample (irf, warp-speed)
+    inner_draws : bootstrap / placebo draws per simulated sample
     alpha : nominal level of the test
+    level : the level at which the test is judged by the verdict (pre-declared primaries:
+        ``alpha``, no multiplicity adjustment); size and power are at this level
     size, size_ci : rejection rate under the null and its 95% Wilson interval
-    size_ok : the Wilson interval of the size contains ``alpha``
+    size_ok : the Wilson interval of the size contains ``level``
+    size_in_range : ``0.6 level <= size <= 1.4 level`` (3-7% at 5%; issue 10's criterion)
     se : one standard error of the effect on the real sample, in effect units
     min_effect : the economic minimum effect in effect units
     min_effect_se : ``min_effect / se``
@@ -159,24 +225,16 @@ class DesignResult:
     mde_80 : effect detected with 80% power (linear interpolation on the curve), ``None``
         when the curve stays below 80% up to its largest effect
     mde_80_se : ``mde_80 / se``
-    family, family_size : the multiple-testing family the verdict adjusts this test in, and
-        its number of tests (1 when unknown)
-    level_adjusted : ``alpha / family_size`` (Bonferroni)
-    power_at_min_effect_adjusted, power_at_min_effect_adjusted_ci : detection rate at
-        ``min_effect`` at ``level_adjusted``, in the claimed direction: a lower bound of the
-        power after the verdict's Holm / Romano-Wolf adjustment (exact for Holm when the
-        other tests of the family are null and not smaller)
-    mde_80_adjusted : effect detected with 80% power at ``level_adjusted``
     curve_effect, curve_effect_se : planted effects (effect units; s.e. units), ascending;
         they include 0 and ``min_effect``
     curve_power, curve_ci_low, curve_ci_high : detection rate at each effect (Wilson CI)
-    curve_power_adjusted : detection rate at ``level_adjusted`` (``None`` at effect 0)
     failed : simulated samples whose statistic could not be computed (counted as no rejection)
-    seed_entropy : entropy of the design's ``SeedSequence`` (reproducibility)
+    seed_entropy : entropy and spawn key of the design's ``SeedSequence`` (reproducibility)
     """
 
     name: str
     claim: str
+    primary: bool
     title: str
     test: str
     null: str
@@ -190,9 +248,11 @@ class DesignResult:
     simulations: int
     inner_draws: int
     alpha: float
+    level: float
     size: float
     size_ci: tuple[float, float]
     size_ok: bool
+    size_in_range: bool
     se: float
     min_effect: float
     min_effect_se: float
@@ -200,18 +260,11 @@ class DesignResult:
     power_at_min_effect_ci: tuple[float, float]
     mde_80: float | None
     mde_80_se: float | None
-    family: str
-    family_size: int
-    level_adjusted: float
-    power_at_min_effect_adjusted: float
-    power_at_min_effect_adjusted_ci: tuple[float, float]
-    mde_80_adjusted: float | None
     curve_effect: tuple[float, ...]
     curve_effect_se: tuple[float, ...]
     curve_power: tuple[float, ...]
     curve_ci_low: tuple[float, ...]
     curve_ci_high: tuple[float, ...]
-    curve_power_adjusted: tuple[float | None, ...]
     failed: int
     seed_entropy: tuple[int, ...]
 
@@ -225,49 +278,78 @@ class DesignResult:
         """``(effect, power, ci_low, ci_high)`` per point of the power curve."""
         return tuple(zip(self.curve_effect, self.curve_power, self.curve_ci_low, self.curve_ci_high))
 
+    @property
+    def power_at_min_effect_adjusted(self) -> float:
+        """Transitional alias of :attr:`power_at_min_effect` (not serialised): primaries are
+        now judged at ``level = alpha``, so there is no separately adjusted power. Kept only
+        until ``verdict_rules.selfcheck_power`` reads ``power_at_min_effect``; then delete."""
+        return self.power_at_min_effect
+
+
+@dataclass(frozen=True, slots=True)
+class DesignNotTestable(NotTestable):
+    """A registered design that could not run: :class:`NotTestable` with the design's name,
+    claim and role (``size`` is always ``None``, so every entry of ``results.selfcheck.designs``
+    has ``claim`` and ``size``)."""
+
+    name: str = ""
+    claim: str = ""
+    primary: bool = True
+    size: None = None
+
 
 @dataclass(frozen=True, slots=True)
 class SelfCheckResults:
-    """Monte Carlo self-check of the main tests (see the module docstring).
+    """Monte Carlo self-check of the tests that decide the verdicts (see the module docstring).
+
+    Attributes
+    ----------
+    designs : one entry per registered design, in :data:`DESIGNS` order: a
+        :class:`DesignResult`, or a :class:`DesignNotTestable` saying why it could not run
+    simulations, alpha, min_effect_monthly, min_power, effect_grid_se, seed : the settings
+    size_low, size_high : the acceptable range of a design's size at ``alpha``
+        (:func:`size_range`: 3-7% at 5%)
 
     For the verdict engine
     ----------------------
-    ``granger.power_at_min_effect`` (C3, Granger), ``irf.power_at_min_effect`` (C3, VAR) and
-    ``placebo.power_at_min_effect`` (C4); :meth:`design` returns one design by name and
-    :meth:`power` its power at the minimum effect (``None`` when it is :class:`NotTestable`).
+    ``for_claim("C3").power_at_min_effect`` is the power of C3's primary test at its minimum
+    effect, at the level it is judged at; :meth:`power` does the same by design name and
+    gives ``None`` when the design could not run.
     """
 
-    granger: DesignResult | NotTestable
-    placebo: DesignResult | NotTestable
-    irf: DesignResult | NotTestable
+    designs: tuple[DesignResult | DesignNotTestable, ...]
     simulations: int
     alpha: float
     min_effect_monthly: float
     min_power: float
     effect_grid_se: tuple[float, ...]
     seed: int
+    size_low: float
+    size_high: float
 
     @property
-    def designs(self) -> tuple[DesignResult, ...]:
-        """The designs that ran, in the order granger, placebo, irf."""
-        return tuple(d for d in (self.granger, self.placebo, self.irf) if isinstance(d, DesignResult))
+    def ran(self) -> tuple[DesignResult, ...]:
+        """The designs that ran, in registry order."""
+        return tuple(d for d in self.designs if isinstance(d, DesignResult))
 
     @property
-    def skipped(self) -> tuple[tuple[str, NotTestable], ...]:
-        """``(name, NotTestable)`` for designs that could not run."""
-        return tuple((n, getattr(self, n)) for n in DESIGNS if isinstance(getattr(self, n), NotTestable))
+    def skipped(self) -> tuple[tuple[str, DesignNotTestable], ...]:
+        """``(name, DesignNotTestable)`` for designs that could not run."""
+        return tuple((d.name, d) for d in self.designs if not isinstance(d, DesignResult))
 
-    def design(self, name: str) -> DesignResult | NotTestable:
-        """One design by name (``"granger"``, ``"placebo"`` or ``"irf"``)."""
-        if name not in DESIGNS:
-            raise ValueError(f"design must be one of {DESIGNS}, got {name!r}")
-        return getattr(self, name)
+    def design(self, name: str) -> DesignResult | DesignNotTestable:
+        """One design by name (one of :data:`DESIGNS`)."""
+        design_spec(name)
+        return next(d for d in self.designs if d.name == name)
+
+    def for_claim(self, claim_id: str, primary: bool = True) -> DesignResult | DesignNotTestable | None:
+        """The design of ``claim_id``'s primary test (``primary=False``: its secondary check),
+        ``None`` when no such design is registered."""
+        return next((d for d in self.designs if d.claim == claim_id and d.primary == primary), None)
 
     def power(self, design: str) -> float | None:
-        """Power at the economic minimum effect of ``design`` (``None`` if not testable)."""
-        if design not in DESIGNS:
-            raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
-        d = getattr(self, design)
+        """Power at the economic minimum effect of ``design`` (``None`` if it did not run)."""
+        d = self.design(design)
         return d.power_at_min_effect if isinstance(d, DesignResult) else None
 
 
@@ -927,28 +1009,44 @@ def _adjusted_reject(sim: dict, level: float) -> np.ndarray:
     return np.where(np.isfinite(p), p, np.inf) <= level + 1e-12
 
 
-def _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha, seed_seq, family, family_size,
-               **meta) -> DesignResult:
+def _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha, seed_seq, **meta) -> DesignResult:
+    """The :class:`DesignResult` of a simulated design.
+
+    Parameters
+    ----------
+    name : registered design name
+    sim : dict with ``reject`` (bool, (E, n_sim): rejection at ``alpha`` in the claimed
+        direction), ``pvalue_dir`` (float, (E, n_sim): the p-value of the exact primary test)
+        and ``failed`` (int)
+    eff, eff_se : planted effects (effect units; s.e. units), ascending, with 0 and ``min_effect``
+    se : one standard error of the effect on the real sample
+    min_effect : the claim's economic minimum effect (effect units)
+    n_sim : samples per effect
+    alpha : the level the test is judged at (pre-declared primaries: ``rules.alpha``)
+    seed_seq : the design's ``SeedSequence``
+    **meta : ``claim, title, test, null, dgp, planted, effect_unit, nobs, n_events, lags,
+        horizon, inner_draws`` (and optionally ``primary``; default: the registry's)
+    """
+    primary = meta.pop("primary", None)
+    if primary is None:
+        primary = REGISTRY[name].primary if name in REGISTRY else True
     rates = [rejection_rate(sim["reject"][k], alpha) for k in range(eff.size)]
     power = np.array([r[0] for r in rates])
-    level_adj = alpha / family_size
-    rej_adj = _adjusted_reject(sim, level_adj)
-    rates_adj = [rejection_rate(rej_adj[k], alpha) for k in range(eff.size)]
-    power_adj = np.array([r[0] for r in rates_adj])
-    power_adj[eff == 0.0] = np.nan  # the adjusted level is for power only
     i0 = int(np.flatnonzero(eff == 0.0)[0])
     imin = int(np.argmin(np.abs(eff - min_effect)))
     size, slo, shi = rates[i0]
+    lo_ok, hi_ok = size_range(alpha)
     mde = mde_from_curve(eff, power)
-    pos = eff > 0
-    mde_adj = mde_from_curve(np.r_[0.0, eff[pos]], np.r_[0.0, power_adj[pos]])
     return DesignResult(
         name=name,
+        primary=bool(primary),
         simulations=int(n_sim),
         alpha=float(alpha),
+        level=float(alpha),
         size=size,
         size_ci=(slo, shi),
         size_ok=bool(slo <= alpha <= shi),
+        size_in_range=bool(lo_ok - 1e-12 <= size <= hi_ok + 1e-12),
         se=float(se),
         min_effect=float(min_effect),
         min_effect_se=float(min_effect / se),
@@ -956,18 +1054,11 @@ def _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha, seed_seq, f
         power_at_min_effect_ci=(rates[imin][1], rates[imin][2]),
         mde_80=mde,
         mde_80_se=None if mde is None else float(mde / se),
-        family=family,
-        family_size=int(family_size),
-        level_adjusted=float(level_adj),
-        power_at_min_effect_adjusted=rates_adj[imin][0],
-        power_at_min_effect_adjusted_ci=(rates_adj[imin][1], rates_adj[imin][2]),
-        mde_80_adjusted=mde_adj,
         curve_effect=tuple(float(v) for v in eff),
         curve_effect_se=tuple(float(v) for v in eff_se),
         curve_power=tuple(float(v) for v in power),
         curve_ci_low=tuple(r[1] for r in rates),
         curve_ci_high=tuple(r[2] for r in rates),
-        curve_power_adjusted=tuple(None if np.isnan(v) else float(v) for v in power_adj),
         failed=int(sim["failed"]),
         seed_entropy=tuple(int(v) for v in np.atleast_1d(seed_seq.entropy)) + tuple(seed_seq.spawn_key),
         **meta,
@@ -1009,22 +1100,6 @@ def _var_lag(results: dict) -> tuple[int | None, str]:
     return None, ""
 
 
-def _family(results: dict, design: str) -> tuple[str, int]:
-    """(family name, size) the verdict adjusts the design's real test in; size 1 when unknown."""
-    try:
-        if design == "granger":
-            fam = results["leadlag"].c3_family
-            return (fam[0].family or "C3", len(fam)) if fam else ("", 1)
-        if design == "placebo":
-            c4 = results["events"].c4_primary
-            return "C4 (Romano-Wolf)", max(1, int(c4.family_size))
-        fam = results["var"].c3_tests
-        first = getattr(fam[0], "test", fam[0]) if fam else None
-        return (getattr(first, "family", "") or "C3-VAR", len(fam)) if fam else ("", 1)
-    except (KeyError, AttributeError, TypeError, IndexError):
-        return "", 1
-
-
 def _event_dates(results: dict, bundle, cfg, horizon_months: int) -> tuple[tuple[dt.date, ...], str]:
     primary = cfg.events.primary_definition
     ev = results.get("events")
@@ -1060,14 +1135,13 @@ def _design_granger(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     sd_x = float(np.std(x, ddof=1))
     _, se_sum = _coef_sum_se(y, x, lags)
     se = se_sum * sd_x
-    min_eff = cfg.rules.min_effect_monthly_return
+    min_eff = cfg.rules.min_effect_monthly_return * lags  # 2 pp per month x L months
     eff, eff_se = _grid(grid_se, se, min_eff)
     rng = np.random.default_rng(rng_seq)
-    family, m = _family(results, "granger")
     sim, eff, eff_se = _extend(lambda e: simulate_granger_design(y, x, lags, e, n_sim, rng, alpha),
-                               eff, eff_se, se, max(grid_se), alpha / m)
+                               eff, eff_se, se, max(grid_se), alpha)
     return _summarise(
-        "granger", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq, family, m,
+        "granger", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
         claim="C3", title=f"Granger RUT → BTC, monthly, {lags} lags, HC3 Wald",
         test=f"HC3 Wald F test of the {lags} RUT lag coefficients in the BTC equation, p ≤ {alpha:g}",
         null="RUT returns do not Granger-cause BTC returns",
@@ -1081,11 +1155,13 @@ def _design_granger(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
 
 
 def _design_placebo(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
-    hm = max(cfg.events.horizons_months)
+    hm = int(cfg.events.primary_horizon_months)
     days, r = _daily_grid(bundle)
     end = days + pd.DateOffset(months=hm)
     j = np.arange(days.size)
     k = days.searchsorted(end, side="right") - 1 - j
+    if days.size == 0 or not (end <= days[-1]).any():
+        raise InsufficientDataError(f"need more than {hm} months of daily returns for the placebo design; have {days.size} days")
     horizon = int(np.median(k[end <= days[-1]]))
     dates, src = _event_dates(results, bundle, cfg, hm)
     pos = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(list(dates)))) if dates else np.array([], int)
@@ -1101,12 +1177,11 @@ def _design_placebo(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     se = float(np.std(null, ddof=1))
     min_eff = cfg.rules.min_effect_monthly_return * hm
     eff, eff_se = _grid(grid_se, se, min_eff)
-    family, m = _family(results, "placebo")
     sim, eff, eff_se = _extend(
         lambda e: simulate_placebo_design(r, pos, horizon, e, n_sim, draws, block, rng, alpha),
-        eff, eff_se, se, max(grid_se), alpha / m)
+        eff, eff_se, se, max(grid_se), alpha)
     return _summarise(
-        "placebo", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq, family, m,
+        "placebo", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
         claim="C4", title=f"Breakout placebo test, BTC, {hm} months ({horizon} trading days)",
         test=(f"one-sided placebo test: mean BTC log return over the {horizon} trading days after the "
               f"{pos.size} real breakouts vs {draws:,} stationary-bootstrap placebo date sets, p ≤ {alpha:g}"),
@@ -1136,14 +1211,13 @@ def _design_irf(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     # one s.e.: bootstrap s.d. of the cumulative response on the real data
     draws = bootstrap_irf_draws(y, lags, max(IRF_HORIZONS), resample_indices(y.shape[0] - lags, SE_SCALE_REPS, rng))
     se = float(np.std(draws["orth"][:, 1 : max(IRF_HORIZONS) + 1, 1, 0].sum(axis=1), ddof=1))
-    min_eff = cfg.rules.min_effect_monthly_return
+    min_eff = cfg.rules.min_effect_monthly_return * max(IRF_HORIZONS)  # 2 pp per month x 3 months
     eff, eff_se = _grid(grid_se, se, min_eff)
-    family, m = _family(results, "irf")
     sim, eff, eff_se = _extend(lambda e: simulate_irf_design(y, lags, e, n_sim, rng, alpha),
-                               eff, eff_se, se, max(grid_se), alpha / m)
+                               eff, eff_se, se, max(grid_se), alpha)
     h = max(IRF_HORIZONS)
     return _summarise(
-        "irf", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq, family, m,
+        "irf", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
         claim="C3", title=f"VAR({lags}) impulse response RUT → BTC, months 1–{h}",
         test=(f"cumulative orthogonalised BTC response over months 1–{h} to a one-s.d. RUT shock; "
               f"rejects when 0 is outside the {1 - alpha:.0%} residual-bootstrap percentile band "
@@ -1159,20 +1233,33 @@ def _design_irf(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     )
 
 
-_BUILDERS = {"granger": _design_granger, "placebo": _design_placebo, "irf": _design_irf}
+def _run_design(name, bundle, cfg, results, seq, n_sim, alpha, grid_se) -> DesignResult | DesignNotTestable:
+    """Build one registered design; the only place where a design becomes not testable."""
+    spec = REGISTRY[name]
 
+    def nt(reason: str, missing: tuple[str, ...] = ()) -> DesignNotTestable:
+        return DesignNotTestable(reason=reason, missing=missing, name=name, claim=spec.claim, primary=spec.primary)
 
-def _run_design(name, bundle, cfg, results, seq, n_sim, alpha, grid_se):
     try:
-        return _BUILDERS[name](bundle, cfg, results, seq, n_sim, alpha, grid_se)
+        build = spec.load()
+    except ModuleNotFoundError as exc:
+        if exc.name != spec.module:  # a missing dependency *inside* the module is a real error
+            raise
+        return nt(MODULE_MISSING)
+    try:
+        out = build(bundle, cfg, results, seq, n_sim, alpha, grid_se)
     except MissingSeriesError as exc:
-        return NotTestable(reason=str(exc), missing=tuple(exc.keys))
+        return nt(str(exc), tuple(exc.keys))
     except InsufficientDataError as exc:
-        return NotTestable(reason=str(exc))
+        return nt(str(exc))
+    if (out.name, out.claim, out.primary) != (name, spec.claim, spec.primary):
+        raise ValueError(f"design {name!r} ({spec.claim}, primary={spec.primary}) returned "
+                         f"{out.name!r} ({out.claim}, primary={out.primary})")
+    return out
 
 
 def run_selfcheck(bundle, cfg, results: dict | None = None, designs: Sequence[str] = DESIGNS) -> SelfCheckResults:
-    """Size and power of the main tests on simulated samples that mimic the real one.
+    """Size and power of the verdict-deciding tests on simulated samples that mimic the real one.
 
     Parameters
     ----------
@@ -1182,45 +1269,47 @@ def run_selfcheck(bundle, cfg, results: dict | None = None, designs: Sequence[st
         ``analysis.n_jobs``, ``events.*``)
     results : the other families' results (``leadlag`` for the Granger lag, ``var`` for the
         VAR lag, ``events`` for the real event dates); missing ones fall back to the config.
-    designs : subset of :data:`DESIGNS` to run (the others become NotTestable)
+    designs : subset of :data:`DESIGNS` to run (the others are :class:`DesignNotTestable`,
+        "design not requested")
 
     Returns
     -------
     SelfCheckResults
-        Never raises for missing data: an affected design is :class:`NotTestable`.
+        Never raises for missing data: an affected design is :class:`DesignNotTestable`.
 
     Notes
     -----
-    Each design has its own ``SeedSequence([seed, 7, k])``, so results do not depend on the
-    order or parallelism of the designs. The designs run on ``analysis.n_jobs`` joblib
+    Each design draws from its named seed stream
+    ``seed_stream(analysis.seed, "selfcheck", name)``, so results do not depend on the order,
+    the parallelism or the set of the designs. The designs run on ``analysis.n_jobs`` joblib
     workers (threads by default; any joblib backend via ``joblib.parallel_config``).
     """
     from joblib import Parallel, delayed
 
     for d in designs:
-        if d not in DESIGNS:
-            raise ValueError(f"design must be one of {DESIGNS}, got {d!r}")
+        design_spec(d)
     results = dict(results or {})
     sc = cfg.selfcheck
     alpha = cfg.rules.alpha
     grid_se = tuple(float(g) for g in sc.effect_grid)
-    seqs = {name: np.random.SeedSequence([cfg.analysis.seed, 7, k]) for k, name in enumerate(DESIGNS)}
     todo = [d for d in DESIGNS if d in designs]
     n_jobs = max(1, min(cfg.analysis.n_jobs, len(todo)))
     out = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_run_design)(d, bundle, cfg, results, seqs[d], sc.simulations, alpha, grid_se) for d in todo
+        delayed(_run_design)(d, bundle, cfg, results, seed_stream(cfg.analysis.seed, "selfcheck", d),
+                             sc.simulations, alpha, grid_se)
+        for d in todo
     )
     done = dict(zip(todo, out, strict=True))
-    skipped = NotTestable(reason="design not requested")
     return SelfCheckResults(
-        granger=done.get("granger", skipped),
-        placebo=done.get("placebo", skipped),
-        irf=done.get("irf", skipped),
+        designs=tuple(done.get(n) or DesignNotTestable(reason="design not requested", name=n, claim=s.claim,
+                                                       primary=s.primary)
+                      for n, s in REGISTRY.items()),
         simulations=int(sc.simulations),
         alpha=float(alpha),
         min_effect_monthly=float(cfg.rules.min_effect_monthly_return),
         min_power=float(cfg.rules.min_power),
         effect_grid_se=grid_se,
         seed=int(cfg.analysis.seed),
+        size_low=float(size_range(alpha)[0]),
+        size_high=float(size_range(alpha)[1]),
     )
-
