@@ -11,8 +11,6 @@ import datetime as dt
 import importlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +18,15 @@ from pathlib import Path
 from reportgen.analysis.common import NotTestable
 from reportgen.config import Config
 from reportgen.data.bundle import DataBundle
-from reportgen.data.store import Fetcher, SeriesOutcome, default_fetcher, fetch_all, load_cached_bundle
-from reportgen.errors import InsufficientDataError, MissingSeriesError
+from reportgen.data.store import Fetcher, SeriesOutcome, cache_dir, default_fetcher, fetch_all, load_cached_bundle
+from reportgen.errors import CacheError, InsufficientDataError, MissingSeriesError, ReportgenError
+from reportgen.report.output import (
+    check_writable_dir,
+    last_complete_month,
+    recover_locked,
+    report_folder_name,
+    write_folder_atomically,
+)
 from reportgen.serialize import dumps
 
 # family name -> "module:function"; each takes (bundle, cfg) and returns a frozen result.
@@ -86,8 +91,10 @@ def run_family(name: str, bundle: DataBundle, cfg: Config, extra: dict | None = 
 
 def run_analyses(bundle: DataBundle, cfg: Config, progress: Progress = _noop) -> dict:
     """Every analysis family, in a fixed order. The self-check sees the other results."""
+    from reportgen.verdict.specs import claim_specs, families_to_run
+
     results: dict = {}
-    for name in ANALYSES:
+    for name in families_to_run(claim_specs(cfg)):
         progress(f"analysis {name}")
         extra = {"results": dict(results)} if name == "selfcheck" else None
         results[name] = run_family(name, bundle, cfg, extra)
@@ -97,51 +104,59 @@ def run_analyses(bundle: DataBundle, cfg: Config, progress: Progress = _noop) ->
 # --------------------------------------------------------------------------- stage 4: report
 
 
-def report_month(as_of: dt.date | None, today: dt.date) -> str:
-    """``YYYY-MM`` folder name: the --as-of month, else the month the report is run in."""
-    return (as_of or today).strftime("%Y-%m")
+def report_month(data_as_of: dt.date) -> str:
+    """``YYYY-MM``: the last calendar month the data covers completely (see
+    :func:`reportgen.report.output.last_complete_month`), not the month the build runs in."""
+    return last_complete_month(data_as_of)
 
 
 def previous_results(output_dir: Path, month: str) -> dict | None:
-    """The newest results.json from a month before ``month`` (for 'what changed')."""
-    candidates = sorted(p for p in output_dir.glob("*/results.json") if p.parent.name < month and len(p.parent.name) == 7)
+    """The newest results.json from a month before ``month`` (for 'what changed').
+
+    Only month folders (``YYYY-MM``) count; ``--as-of`` replays are never compared with.
+    """
+    try:
+        candidates = sorted(p for p in output_dir.glob("*/results.json") if p.parent.name < month and len(p.parent.name) == 7)
+    except OSError:
+        return None
     if not candidates:
         return None
     try:
         return json.loads(candidates[-1].read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
 
 
-def write_folder_atomically(target: Path, files: dict[str, bytes]) -> tuple[Path, ...]:
-    """Write all files into a temp folder beside ``target``, then swap it in.
+def check_cache_dir(cfg: Config, offline: bool) -> Path:
+    """The cache folder must be a folder; an online build must be able to write to it."""
+    path = cache_dir(cfg)
+    if path.exists() and not path.is_dir():
+        raise CacheError(f"data.cache_dir {path} is a file, not a folder",
+                         hint=f"point data.cache_dir in {cfg.path or 'the config'} at a folder, or move the file away")
+    if not offline and path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
+        raise CacheError(f"cannot write to data.cache_dir {path}: permission denied (EACCES)",
+                         hint="fix the folder's permissions, or run `reportgen build --offline` to use the cache as it is")
+    return path
 
-    A failure at any point leaves an existing ``target`` untouched.
+
+def utc_now(now: dt.datetime | None = None, today: dt.date | None = None) -> dt.datetime:
+    """The run's one clock reading: aware, UTC, whole seconds.
+
+    ``now`` may be any aware datetime (converted to UTC); a naive one is rejected, since
+    the machine's local zone must not decide which bar is "today's". ``today`` alone
+    stands for midnight UTC of that date (tests).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building."))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private (0700); the report is for its readers
-    try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        old = None
-        if target.exists():
-            old = target.parent / f".{target.name}.old"
-            if old.exists():
-                shutil.rmtree(old)
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return tuple(target / n for n in files)
+    if now is None:
+        if today is not None:
+            return dt.datetime.combine(today, dt.time(), tzinfo=dt.timezone.utc)
+        now = dt.datetime.now(dt.timezone.utc)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got {now!r}")
+    return now.astimezone(dt.timezone.utc).replace(microsecond=0)
 
 
 def output_dir(cfg: Config) -> Path:
+    """The output folder (relative paths are taken from the config file's folder)."""
     p = Path(cfg.report.output_dir)
     return p if p.is_absolute() or not cfg.path else Path(cfg.path).parent / p
 
@@ -149,38 +164,59 @@ def output_dir(cfg: Config) -> Path:
 def build(
     cfg: Config,
     *,
-    today: dt.date,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
     as_of: dt.date | None = None,
     offline: bool = False,
     fetcher: Fetcher | None = None,
-    now: dt.datetime | None = None,
     pdf: bool = True,
     progress: Progress = _noop,
 ) -> BuildOutcome:
-    """Run the whole pipeline and write ``output/<YYYY-MM>/{report.html,report.pdf,results.json}``."""
+    """Run the whole pipeline and write ``output/<YYYY-MM>/{report.html,report.pdf,results.json}``.
+
+    Parameters
+    ----------
+    now : the one clock reading of the run, timezone-aware (converted to UTC); defaults to
+        the current time. ``today`` (a date, for tests) stands for midnight UTC of that day.
+    as_of : replay the report as of this date; written to ``output/<YYYY-MM>-as-of-<date>/``
+    pdf : False skips the PDF; an existing PDF of the same folder is kept, never deleted
+
+    The output folder (and, for an online build, the cache folder) is checked for
+    writability and recovered from any killed earlier swap *before* any analysis runs.
+    The folder is named after the data's last complete month (:func:`report_month`).
+    """
     from reportgen.report.context import build_context
     from reportgen.report.render import html_to_pdf, render_html
+    from reportgen.report.tables import export_files as export_tables
     from reportgen.verdict import decide_all
 
+    now = utc_now(now, today)
+    if as_of is not None and as_of > now.date():
+        raise ReportgenError(f"--as-of {as_of} is in the future (today is {now.date()} UTC)",
+                             hint="choose a date up to today")
+    out = check_writable_dir(output_dir(cfg), "report.output_dir")
+    recover_locked(out)
+    check_cache_dir(cfg, offline)
     failures: tuple[SeriesOutcome, ...] = ()
     if not offline:
-        outcomes = refresh_data(cfg, now or dt.datetime.combine(today, dt.time()), fetcher, progress)
+        outcomes = refresh_data(cfg, now, fetcher, progress)
         failures = tuple(o for o in outcomes if not o.ok)
     bundle = load_cached_bundle(cfg, as_of, refresh_note(failures))
     results = run_analyses(bundle, cfg, progress)
     progress("verdicts")
-    verdicts = decide_all(results, bundle, cfg)
-    month = report_month(as_of, today)
-    out = output_dir(cfg)
+    verdicts = decide_all(results, cfg)
+    month = report_month(bundle.as_of)
+    folder = out / report_folder_name(bundle.as_of, as_of)
     progress("render")
     context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
     html = render_html(context)
     files = {"report.html": html.encode("utf-8"), "results.json": dumps(document).encode("utf-8")}
+    files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)
     if pdf:
         progress("pdf")
         files["report.pdf"] = html_to_pdf(html)
-    written = write_folder_atomically(out / month, files)
-    return BuildOutcome(folder=out / month, files=written, refresh_failures=failures, verdicts=verdicts)
+    written = write_folder_atomically(folder, files)
+    return BuildOutcome(folder=folder, files=written, refresh_failures=failures, verdicts=verdicts)
 
 
-__all__ = ["build", "run_analyses", "run_family", "BuildOutcome"]
+__all__ = ["build", "run_analyses", "run_family", "BuildOutcome", "report_month", "utc_now", "output_dir"]

@@ -79,3 +79,24 @@ def as_tuple(a) -> tuple:
     if arr.ndim == 1:
         return tuple(float(v) for v in arr)
     return tuple(as_tuple(row) for row in arr)
+
+
+def iter_hypothesis_tests(tree, path: str = "results"):
+    """Yield ``(path, HypothesisTest)`` for every test in a result tree (dataclasses, dicts,
+    tuples and lists, in field order), depth first. Paths are ``results.leadlag.c3_primary``
+    style, with ``[i]`` for sequence items.
+    """
+    import dataclasses
+
+    if isinstance(tree, HypothesisTest):
+        yield path, tree
+        return
+    if dataclasses.is_dataclass(tree) and not isinstance(tree, type):
+        for f in dataclasses.fields(tree):
+            yield from iter_hypothesis_tests(getattr(tree, f.name), f"{path}.{f.name}")
+    elif isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from iter_hypothesis_tests(v, f"{path}.{k}")
+    elif isinstance(tree, (tuple, list)):
+        for i, v in enumerate(tree):
+            yield from iter_hypothesis_tests(v, f"{path}[{i}]")

@@ -27,6 +27,7 @@ from reportgen.analysis import out_of_sample as oos
 from reportgen.analysis.breakouts import BreakoutSet, detect_breakouts
 from reportgen.analysis.common import HypothesisTest, NotTestable, as_date
 from reportgen.analysis.multiple import adjust_family, holm
+from reportgen.analysis.ols import ols_slope
 from reportgen.config import Config
 from reportgen.errors import InsufficientDataError, MissingSeriesError
 
@@ -209,6 +210,9 @@ class C4Summary:
     min_effect: float
     family_size: int
     hac_pvalue: float | None
+    contemp_beta: float | None = None  # slope of the asset's monthly log return on RUT's, same month
+    rut_run_up: float | None = None  # mean RUT log return over the horizon before the events
+    implied_effect: float | None = None  # contemp_beta * rut_run_up: what the thesis implies
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +363,10 @@ def _episode_returns(win: dict[str, es.AssetWindows], date: dt.date, horizons, s
             if t < w.days[0]:
                 out.append(EpisodeReturn(a, h, None, None, f"{a} data start {as_date(w.days[0])} is after the date"))
                 continue
-            j = int(w.days.get_loc(t))
+            if t > w.days[-1]:
+                out.append(EpisodeReturn(a, h, None, None, f"{a} data end {as_date(w.days[-1])} is before the date"))
+                continue
+            j = int(w.days.searchsorted(t))  # the date itself, or the next trading day
             ret = w.car[("raw", h)][j]
             if not np.isfinite(ret):
                 out.append(EpisodeReturn(a, h, None, None, f"window ends after the data ({as_date(w.data_end)})"))
@@ -535,13 +542,27 @@ def run_events(bundle, cfg: Config) -> EventResults:
             )
             for (name, a, h, real, null, up, lo, hi) in tests_meta
         ]
-        hts = list(adjust_family(hts, family="C4"))
-        stat = np.array([(m[3].mean() - m[4].mean()) / m[4].std() for m in tests_meta])
-        draws = min(len(m[4]) for m in tests_meta)
-        null_stat = np.column_stack([(m[4][:draws] - m[4].mean()) / m[4].std() for m in tests_meta])
-        rw = es.romano_wolf(stat, null_stat)
-        family = tuple(FamilyTest(t, m[0], m[1], m[2], float(p)) for t, m, p in zip(hts, tests_meta, rw, strict=True))
-    m_fam = max(len(family), 1)
+        # the pre-declared primary is judged alone at alpha; Holm and Romano-Wolf run over
+        # the secondary tests only
+        pkey = (primary, ev.primary_asset, ev.primary_horizon_months)
+        is_prim = [(m[0], m[1], m[2]) == pkey for m in tests_meta]
+        sec = [i for i, f in enumerate(is_prim) if not f]
+        fam_tests: dict[int, FamilyTest] = {}
+        for i, f in enumerate(is_prim):
+            if f:
+                t = dataclasses.replace(hts[i], family="C4-primary")
+                fam_tests[i] = FamilyTest(t, *tests_meta[i][:3], float(t.pvalue))
+        if sec:
+            adjusted = adjust_family([hts[i] for i in sec], family="C4")
+            stat = np.array([(tests_meta[i][3].mean() - tests_meta[i][4].mean()) / tests_meta[i][4].std() for i in sec])
+            draws = min(len(tests_meta[i][4]) for i in sec)
+            null_stat = np.column_stack([(tests_meta[i][4][:draws] - tests_meta[i][4].mean()) / tests_meta[i][4].std()
+                                         for i in sec])
+            rw = es.romano_wolf(stat, null_stat)
+            for i, t, p_rw in zip(sec, adjusted, rw, strict=True):
+                fam_tests[i] = FamilyTest(t, *tests_meta[i][:3], float(p_rw))
+        family = tuple(fam_tests[i] for i in range(len(tests_meta)))
+    m_fam = max(sum(1 for f in family if f.test.family == "C4"), 1)
     cars = [dataclasses.replace(c, mde_family=es.minimum_detectable_effect(
         null_all[(c.definition, c.asset, c.horizon_months, c.measure)], alpha / m_fam, cfg.rules.min_power))
         for c in cars]
@@ -554,10 +575,25 @@ def run_events(bundle, cfg: Config) -> EventResults:
         c = next(c for c in cars if (c.definition, c.asset, c.horizon_months, c.measure)
                  == (ft.definition, ft.asset, ft.horizon_months, "raw"))
         hac = next((t.pvalue for t in robustness if t.name == f"hac_{ft.definition}_{ft.asset}_{ft.horizon_months}m"), None)
+        beta = run_up = implied = None
+        try:
+            m = bundle.returns(["RUT", ft.asset], "monthly")
+            beta = ols_slope(m[ft.asset].to_numpy(float), m["RUT"].to_numpy(float))
+            lr = np.log(rut.dropna())
+            starts = pd.DatetimeIndex(pd.to_datetime(list(c.event_dates))) - pd.DateOffset(months=ft.horizon_months)
+            ends = pd.DatetimeIndex(pd.to_datetime(list(c.event_dates)))
+            ok = starts >= lr.index[0]
+            if ok.any():
+                run_up = float(np.mean(lr.asof(ends[ok]).to_numpy() - lr.asof(starts[ok]).to_numpy()))
+                implied = beta * run_up
+        except (MissingSeriesError, InsufficientDataError, ValueError):
+            pass
         return C4Summary(label, ft.definition, ft.asset, ft.horizon_months, c.n_events, c.mean_car, c.ci_low,
                          c.ci_high, c.excess_car, c.ci_low - c.placebo_mean, c.ci_high - c.placebo_mean,
-                         c.placebo_mean, c.pvalue, c.pvalue_lower, float(ft.test.pvalue_holm), ft.pvalue_romano_wolf,
-                         c.percentile, c.mde, c.mde_family, c.power_at_min_effect, c.min_effect, len(family), hac)
+                         c.placebo_mean, c.pvalue, c.pvalue_lower,
+                         float(ft.test.pvalue if ft.test.pvalue_holm is None else ft.test.pvalue_holm),
+                         ft.pvalue_romano_wolf, c.percentile, c.mde, c.mde_family, c.power_at_min_effect, c.min_effect,
+                         m_fam, hac, contemp_beta=beta, rut_run_up=run_up, implied_effect=implied)
 
     key = (primary, ev.primary_asset, ev.primary_horizon_months)
     prim = next((f for f in family if (f.definition, f.asset, f.horizon_months) == key), None)

@@ -8,13 +8,14 @@ Entry point :func:`run_leadlag`. What is tested, and what the verdict engine sho
   ``cfg.analysis.weekly_max_lag`` plus the AIC choice (max ``weekly_max_lag``); a lag the AIC
   picks that is already in the list is not tested twice. Three variants side by side
   (classic F, HC3 Wald, wild bootstrap of the HC3 Wald). Verdict variant: the wild
-  bootstrap p-value. **Family C3** = every RUT -> crypto test (all cryptos, all lags, both
-  frequencies), bootstrap variant, Holm and BH adjusted. **Primary**
-  ``c3_primary`` = RUT -> BTC, monthly, lag ``max(monthly_lags)`` (= 3: the only fixed
-  lag that covers the whole "one to three months" window and is not chosen from the
-  data); its ``pvalue_holm`` is the adjusted p-value within family C3, ``effect`` the
-  sum of the three lag coefficients with an HC3 interval. The same test for every crypto
-  is in ``c3_by_crypto``. Conditional tests RUT -> crypto given GSPC lags form their own
+  bootstrap p-value. **Primary** ``c3_primary`` = RUT -> BTC, monthly, lag
+  ``analysis.granger_primary_lag`` (= 3: the only fixed lag that covers the whole "one to
+  three months" window and is not chosen from the data), family ``C3-primary``: a single
+  pre-declared test, judged alone at ``rules.alpha`` (``pvalue_holm`` is ``None``);
+  ``effect`` is the sum of the lag coefficients with an HC3 interval. **Family C3** = the
+  secondary RUT -> crypto tests (every other crypto, lag and frequency), bootstrap
+  variant, Holm and BH adjusted among themselves. The same test for every crypto is in
+  ``c3_by_crypto``. Conditional tests RUT -> crypto given GSPC lags form their own
   family ``C3-conditional`` (does RUT add anything beyond large caps?), the reverse
   directions the family ``C3-reverse``. Toda-Yamamoto tests on log levels and the rolling
   / expanding windows are robustness checks, not part of a family.
@@ -57,6 +58,7 @@ from reportgen.analysis.granger import (
     select_lag_aic,
     toda_yamamoto,
 )
+from reportgen.analysis.ols import ols_slope
 from reportgen.analysis.multiple import adjust_family
 from reportgen.analysis.unitroot import IntegrationOrderResult, integration_order
 from reportgen.data.align import sample
@@ -85,17 +87,20 @@ class LeadLagResults:
     Fields for the verdict engine
     -----------------------------
     c3_primary, c5_primary, c6_primary : HypothesisTest (or NotTestable)
-        One pre-specified test per claim; use ``pvalue_holm`` (C3: adjusted within family
-        C3; C5/C6: intersection-union p, no adjustment needed, ``pvalue_holm == pvalue``),
-        and for C3 ``effect``/``ci_low``/``ci_high`` (sum of lag coefficients, monthly log
+        One pre-specified test per claim, judged alone at ``rules.alpha`` on ``pvalue``
+        (C3: wild-bootstrap p; C5/C6: intersection-union p), and for C3 ``effect``/``ci_low``/``ci_high`` (sum of lag coefficients, monthly log
         return of BTC per unit monthly log return of RUT).
     c3_cause_sd : float or None
         Standard deviation of RUT's monthly log return over the primary test's sample:
         ``c3_primary.effect * c3_cause_sd`` is the BTC log return (summed over the next
         ``primary_lag`` months) that follows a one-standard-deviation RUT month, the scale
         on which ``rules.min_effect_monthly_return`` can be compared.
+    c3_contemp_beta, c3_implied_effect : float or None
+        Slope of BTC's monthly log return on RUT's in the same month (same sample), and
+        ``c3_contemp_beta * c3_cause_sd``: the lagged effect the thesis implies if crypto's
+        whole co-movement with the Russell arrived with a lag.
     c3_family, c5_family, c6_family : tuple[HypothesisTest, ...]
-        The adjusted families (bootstrap variant), stated in the module docstring.
+        The secondary families (bootstrap variant), Holm/BH adjusted among themselves.
 
     variant_tests : tuple[HypothesisTest, ...]
         The classic-F and HC3 variants of every pairwise test (unadjusted; shown side by
@@ -129,6 +134,8 @@ class LeadLagResults:
     c3_conditional_family: tuple[HypothesisTest, ...]
     c3_primary: HypothesisTest | NotTestable
     c3_cause_sd: float | None
+    c3_contemp_beta: float | None
+    c3_implied_effect: float | None
     c3_by_crypto: tuple[HypothesisTest, ...]
     variant_tests: tuple[HypothesisTest, ...]
     c5_links: tuple[GrangerResult, ...] | NotTestable
@@ -344,7 +351,11 @@ def run_leadlag(bundle, cfg) -> LeadLagResults:
             pairwise += _pair_tests(frame, c, rut, lags, freq, ic, seed, reps, alpha)
     fwd = [r for r in pairwise if r.cause == rut]
     rev = [r for r in pairwise if r.cause != rut]
-    fwd, c3_family = _adjust(fwd, "C3") if fwd else ([], ())
+    # the pre-declared primary is judged alone at alpha; only the secondaries are adjusted
+    prim = _find(fwd, rut, btc, "monthly", primary_lag) if btc else None
+    secondary = [r for r in fwd if r is not prim]
+    secondary, c3_family = _adjust(secondary, "C3") if secondary else ([], ())
+    fwd = ([dataclasses.replace(prim, family="C3-primary")] if prim is not None else []) + secondary
     rev, c3_reverse = _adjust(rev, "C3-reverse") if rev else ([], ())
     granger = tuple(fwd + rev) if fwd or rev else NotTestable(
         reason="no RUT/crypto pair could be tested: " + "; ".join(reasons or ["no crypto series"]),
@@ -355,10 +366,13 @@ def run_leadlag(bundle, cfg) -> LeadLagResults:
         if (r := _find(fwd, rut, c, "monthly", primary_lag)) is not None
     )
     prim = _find(fwd, rut, btc, "monthly", primary_lag) if btc else None
-    c3_cause_sd = None
+    c3_cause_sd = c3_beta = c3_implied = None
     if prim is not None:
-        rets = bundle.returns([rut, btc], "monthly")[rut]
-        c3_cause_sd = float(rets.loc[pd.Timestamp(prim.sample_start) : pd.Timestamp(prim.sample_end)].std(ddof=1))
+        both = bundle.returns([rut, btc], "monthly").loc[pd.Timestamp(prim.sample_start) : pd.Timestamp(prim.sample_end)]
+        c3_cause_sd = float(both[rut].std(ddof=1))
+        # the thesis' implied lagged effect: full transmission of BTC's contemporaneous beta
+        c3_beta = ols_slope(both[btc].to_numpy(float), both[rut].to_numpy(float))
+        c3_implied = c3_beta * c3_cause_sd
     c3_primary = prim.hypothesis_test("bootstrap") if prim else NotTestable(
         reason=f"monthly {rut}→BTC Granger test at lag {primary_lag} could not be computed",
         missing=("BTC",) if not btc else (),
@@ -441,8 +455,10 @@ def run_leadlag(bundle, cfg) -> LeadLagResults:
         c3_family=c3_family,
         c3_reverse_family=c3_reverse,
         c3_conditional_family=c3_cond,
-        c3_primary=_primary_from_family(c3_primary, c3_family),
+        c3_primary=c3_primary,
         c3_cause_sd=c3_cause_sd,
+        c3_contemp_beta=c3_beta,
+        c3_implied_effect=c3_implied,
         c3_by_crypto=tuple(_primary_from_family(t, c3_family) for t in c3_by_crypto),
         variant_tests=tuple(t.hypothesis_test(v) for t in fwd + rev for v in ("classic", "hc3")),
         c5_links=c5_links,

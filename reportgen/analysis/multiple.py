@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
+from statsmodels.stats.multitest import multipletests
 
 from reportgen.analysis.common import HypothesisTest
 
@@ -25,30 +26,15 @@ def _check_pvalues(pvalues: Sequence[float]) -> np.ndarray:
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
-    """Holm step-down adjusted p-values (family-wise error rate)."""
+    """Holm step-down adjusted p-values (family-wise error rate), via statsmodels."""
     p = _check_pvalues(pvalues)
-    m = p.size
-    if m == 0:
-        return p
-    order = np.argsort(p, kind="stable")
-    adj_sorted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj_sorted, 1.0)
-    return out
+    return p if p.size == 0 else multipletests(p, method="holm")[1]
 
 
 def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (false discovery rate)."""
+    """Benjamini-Hochberg adjusted p-values (false discovery rate), via statsmodels."""
     p = _check_pvalues(pvalues)
-    m = p.size
-    if m == 0:
-        return p
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, m + 1)
-    adj_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adj_sorted, 1.0)
-    return out
+    return p if p.size == 0 else multipletests(p, method="fdr_bh")[1]
 
 
 def adjust_family(tests: Sequence[HypothesisTest], family: str) -> tuple[HypothesisTest, ...]:

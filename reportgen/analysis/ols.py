@@ -62,3 +62,17 @@ def lag_matrix(y: np.ndarray, lags: int, const: bool = True) -> tuple[np.ndarray
         ones = np.ones(X.shape[:-1] + (1,))
         X = np.concatenate([ones, X], axis=-1)
     return y[..., lags:, :], X
+
+
+def ols_slope(y: np.ndarray, x: np.ndarray) -> float:
+    """Slope of the OLS regression of ``y`` on a constant and ``x`` (equals
+    ``statsmodels.OLS(y, add_constant(x)).fit().params[1]``)."""
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    if y.shape != x.shape or y.ndim != 1 or y.size < 3:
+        raise ValueError(f"y and x must be 1-d of equal length >= 3; got {y.shape} and {x.shape}")
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    if sxx == 0.0:
+        raise ValueError("x is constant: the slope is not identified")
+    return float(xc @ (y - y.mean()) / sxx)

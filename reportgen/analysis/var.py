@@ -498,7 +498,13 @@ def select_lags(y: np.ndarray, maxlags: int = MAX_LAGS, rule: str = LAG_RULE) ->
         raise ValueError(f"rule must be one of {IC_CHOICES}, got {rule!r}")
     from statsmodels.tsa.api import VAR
 
-    sel = VAR(np.asarray(y, dtype=float)).select_order(maxlags=maxlags, trend="c")
+    y = np.asarray(y, dtype=float)
+    need = maxlags * (1 + y.shape[1]) + y.shape[1] + 1  # statsmodels' largest estimable model
+    if y.shape[0] < need:
+        raise InsufficientDataError(
+            f"need {need} observations to compare 0..{maxlags} lags of a {y.shape[1]}-variable VAR; have {y.shape[0]}"
+        )
+    sel = VAR(y).select_order(maxlags=maxlags, trend="c")
     orders = sel.selected_orders
     table = np.column_stack([sel.ics["aic"], sel.ics["bic"], sel.ics["hqic"]])
     return LagSelection(
@@ -642,6 +648,16 @@ class ResponseTest:
     horizon: int
     cumulative: bool
     test: HypothesisTest
+
+
+def distinct_irf_kinds(variables: tuple[str, ...], shock: str) -> tuple[str, ...]:
+    """The IRF kinds that give distinct tests for a shock to ``shock``.
+
+    For the first variable in the Cholesky order the generalised impulse response equals the
+    orthogonalised one (Pesaran and Shin 1998, p. 20), so testing both would put the same
+    test into a family twice: only ``"orth"`` is kept then.
+    """
+    return ("orth",) if variables and variables[0] == shock else ("orth", "gen")
 
 
 def _wrap(rows: list[ResponseTest], family: str) -> tuple[ResponseTest, ...]:
@@ -806,7 +822,7 @@ def run_var(bundle, cfg) -> VarResults:
     c3: list[ResponseTest] = []
     sa = systems["rut_crypto"]
     if isinstance(sa, VarSystemResult):
-        for kind in ("orth", "gen"):
+        for kind in distinct_irf_kinds(sa.variables, "RUT"):
             for crypto in ("BTC", "ETH"):
                 for h in C3_HORIZONS:
                     c3.append(_response_test(sa, draws["rut_crypto"], kind, crypto, "RUT", h, True, "C3-VAR"))
@@ -830,7 +846,7 @@ def run_var(bundle, cfg) -> VarResults:
     c6: list[ResponseTest] = []
     sc = systems["liquidity"]
     if isinstance(sc, VarSystemResult):
-        for kind in ("orth", "gen"):
+        for kind in distinct_irf_kinds(sc.variables, "NETLIQ"):
             for resp in ("RUT", "BTC"):
                 for h in C3_HORIZONS:
                     c6.append(_response_test(sc, draws["liquidity"], kind, resp, "NETLIQ", h, False, "C6-VAR"))

@@ -18,7 +18,7 @@ from reportgen.data.align import __doc__ as ALIGNMENT_RULES
 from reportgen.data.bundle import DataBundle
 from reportgen.report.changes import Change, compare_with_previous
 from reportgen.serialize import to_jsonable
-from reportgen.verdict import CLAIMS, ClaimVerdict, overall_verdict
+from reportgen.verdict import RULE_CHANGES, ClaimVerdict, claim_specs, overall_verdict
 
 SCHEMA_VERSION = 1
 SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "arch", "matplotlib", "jinja2", "weasyprint", "yfinance")
@@ -102,7 +102,8 @@ def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tupl
         "verdicts": verdicts,
         "verdict_by_id": {v.claim.id: v for v in verdicts},
         "overall": document["overall"],
-        "claims": CLAIMS,
+        "claims": claim_specs(cfg),
+        "rule_changes": RULE_CHANGES,
         "changes": changes,
         "has_previous": previous is not None,
         "previous_month": (previous or {}).get("report_month", ""),
