@@ -15,7 +15,8 @@ from reportgen.report.changes import compare_with_previous
 from reportgen.report.context import build_context
 from reportgen.report.render import render_html
 from reportgen.serialize import dumps, to_jsonable
-from reportgen.verdict import CLAIMS, ClaimVerdict, Evidence, Verdict
+from reportgen.config import load_config
+from reportgen.verdict import ClaimVerdict, Evidence, Verdict, claim_specs
 from tests.dgp import daily_prices
 
 HOSTILE = '<script>alert("x")</script>'
@@ -32,10 +33,10 @@ def small_bundle(symbol="^RUT", reason="stale: ends 2020-01-01"):
     return dataclasses.replace(b, records=(rec,), unavailable={"SOL": reason})
 
 
-def verdicts(effect=0.05, p=0.01, verdict=Verdict.SUPPORTED):
+def verdicts(effect=0.05, p=0.01, verdict=Verdict.SUPPORTED, cfg=None):
     ev = Evidence(label="mean 3-month BTC log return after breakouts", effect=effect, ci_low=0.01, ci_high=0.09,
-                  pvalue_adj=p, power=0.85, n=12)
-    return tuple(ClaimVerdict(c, verdict, "significant", ev) for c in CLAIMS)
+                  pvalue=p, power=0.85, n=12, min_effect=0.06, size=0.05, method="placebo test")
+    return tuple(ClaimVerdict(c, verdict, "significant", ev) for c in claim_specs(cfg or load_config("config.toml")))
 
 
 def render(cfg, bundle, results=None, vs=None, previous=None):
@@ -48,8 +49,9 @@ def test_minimal_context_renders_every_chapter(config):
     for anchor in ("summary", "breakouts", "leadlag", "credit", "regimes", "selfcheck", "changes",
                    "methodology", "appendix", "provenance", "limitations"):
         assert f'id="{anchor}"' in html
-    assert "mean 3-month BTC log return after breakouts: +5.0%" in html
-    assert "Holm-adjusted p = 0.010" in html
+    assert "Mean 3-month BTC log return after breakouts: +5.0%" in html
+    assert "p = 0.010 (placebo test, the pre-declared primary test, judged alone at α = 5%)" in html
+    assert "Effects above +9.0% are ruled out at 95%." in html
 
 
 def test_missing_and_not_testable_sections(config):
@@ -73,12 +75,12 @@ def test_what_changed_against_crafted_previous(config):
     previous["report_month"] = "2026-10"
     previous["data"]["series"][0]["last"] = "2021-06-01"
     previous["verdicts"][3]["verdict"] = "not supported"
-    previous["verdicts"][3]["evidence"]["pvalue_adj"] = 0.2
+    previous["verdicts"][3]["evidence"]["pvalue"] = 0.2
     changes = compare_with_previous(to_jsonable(doc), previous)
     kinds = {(c.kind, c.subject, c.field) for c in changes}
     assert ("data", "RUT", "last date") in kinds
     assert ("verdict", "C4", "verdict") in kinds
-    assert ("statistic", "C4", "pvalue_adj") in kinds
+    assert ("statistic", "C4", "pvalue") in kinds
     assert len(changes) == 3
     html, _ = render(config, bundle, previous=previous)
     assert "Compared with the report of 2026-10" in html
