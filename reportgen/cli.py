@@ -142,5 +142,35 @@ def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 
+@main.command(help="Show what changed from report MONTH_A to report MONTH_B (folder names in the output folder, "
+                   "e.g. 2026-10 2026-11): changed verdicts first, in the report's units.")
+@click.argument("month_a")
+@click.argument("month_b")
+@click.pass_context
+@clean_errors
+def diff(ctx: click.Context, month_a: str, month_b: str) -> None:
+    from rich.table import Table
+
+    from reportgen.api import read_results, report_folder
+    from reportgen.report.changes import compare_with_previous
+
+    config_path = ctx.obj["config_path"]
+    config = config_path if Path(config_path).is_file() else None
+    before, after = (read_results(report_folder(m, config=config)) for m in (month_a, month_b))
+    changes = compare_with_previous(after, before)
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)  # piped: no wrapping at 80
+    if not changes:
+        out.print(f"{escape(month_a)} → {escape(month_b)}: no change in verdicts, key statistics or data coverage")
+        return
+    table = Table(title=f"What changed from {escape(month_a)} to {escape(month_b)}", title_justify="left")
+    for name, justify in (("kind", "left"), ("subject", "left"), ("what", "left"),
+                          (month_a, "right"), (month_b, "right")):
+        table.add_column(escape(name), justify=justify, no_wrap=name != "what")
+    for c in changes:
+        table.add_row(*(escape(x) for x in (c.kind, c.subject, c.what, c.before_text, c.after_text)),
+                      style="bold" if c.kind == "verdict" else None)
+    out.print(table)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

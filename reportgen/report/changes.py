@@ -26,10 +26,10 @@ class Change:
 
     kind: str  # "verdict" | "statistic" | "data"
     subject: str  # series key or claim id
-    field: str  # machine name of what changed (e.g. "last date", "verdict", "pvalue_adj")
+    field: str  # machine name of what changed (e.g. "last date", "verdict", "pvalue")
     before: str | float | None
     after: str | float | None
-    label: str = ""  # what changed, in words (e.g. "adjusted p-value"); defaults to ``field``
+    label: str = ""  # what changed, in words (e.g. "p-value of the primary test"); defaults to ``field``
     unit: Unit = "text"  # how ``before`` and ``after`` are shown (:func:`format_value`)
 
     @property
@@ -77,7 +77,7 @@ def effect_unit(evidence: dict) -> Unit:
     """How an evidence record's effect is shown: percent for log returns, changes and shares
     (as the verdict boxes do), a plain number otherwise (betas, ratios)."""
     unit = (evidence or {}).get("effect_unit", "")
-    if unit in ("log return", "change"):
+    if unit in ("log return", "simple return", "change"):
         return "signed_pct"
     if unit == "share":
         return "pct"
@@ -86,6 +86,12 @@ def effect_unit(evidence: dict) -> Unit:
 
 def _stat_unit(field: str, evidence: dict) -> Unit:
     return {"pvalue": "p", "power": "pct"}.get(field) or effect_unit(evidence)
+
+
+def _stat(evidence: dict, field: str):
+    """An evidence field; a report from before the verdict rewrite named the primary p ``pvalue_adj``."""
+    value = evidence.get(field)
+    return evidence.get("pvalue_adj") if value is None and field == "pvalue" else value
 
 
 def compare_with_previous(current: dict, previous: dict | None) -> tuple[Change, ...]:
@@ -119,7 +125,7 @@ def compare_with_previous(current: dict, previous: dict | None) -> tuple[Change,
             changes.append(Change("verdict", cid, "verdict", p.get("verdict"), v["verdict"], "verdict", "text"))
         pe, ce = p.get("evidence") or {}, v.get("evidence") or {}
         for field, tol in _STAT_FIELDS:
-            a, b = pe.get(field), ce.get(field)
+            a, b = _stat(pe, field), _stat(ce, field)
             if isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) >= tol:
                 changes.append(Change("statistic", cid, field, float(a), float(b), _STAT_LABELS[field],
                                       _stat_unit(field, ce)))
