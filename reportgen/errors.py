@@ -40,9 +40,13 @@ class SourceError(ReportgenError):
     hint = "retry online later, or run `reportgen build --offline` to use the cache"
     exit_code = 4
 
-    def __init__(self, message: str, hint: str | None = None, transient: bool = True) -> None:
+    def __init__(self, message: str, hint: str | None = None, transient: bool = True,
+                 series_only: bool = False) -> None:
         super().__init__(message, hint)
         self.transient = transient
+        # True when only this series failed (delisted, wrong symbol, no rows): the source
+        # itself answered, so the other series of the source are still tried.
+        self.series_only = series_only
 
 
 class NoCachedDataError(ReportgenError):
@@ -65,6 +69,28 @@ class InsufficientDataError(ReportgenError):
     """Too few observations or events for the requested test."""
 
     hint = "use an earlier sample start, fewer lags, or a later --as-of date"
+
+
+class AsOfError(ReportgenError):
+    """``--as-of`` names a date the data cannot answer for (before the sample or the first
+    Russell 2000 observation): a usage error, exit code 2."""
+
+    hint = "choose an --as-of date inside the sample (after data.sample_start)"
+    exit_code = 2
+
+
+class CacheError(ReportgenError):
+    """The cache could not be written (disk full, no permission, cache_dir is a file, or
+    another run holds the cache lock). The cache is unchanged; exit code 7."""
+
+    hint = "free disk space or fix the permissions of the cache folder, then run the command again"
+    exit_code = 7
+
+
+class CacheLockedError(CacheError):
+    """Another reportgen run holds the cache's exclusive lock past the wait limit."""
+
+    hint = "try again when the other run (import, fetch or online build) finishes"
 
 
 class BuildError(ReportgenError):

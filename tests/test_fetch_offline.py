@@ -12,6 +12,8 @@ from reportgen.data import store
 from reportgen.data.sources import check_resolves, with_retries
 from reportgen.errors import SourceError
 
+NOW = dt.datetime(2026, 11, 21, 6, 0, tzinfo=dt.timezone.utc)
+
 
 def test_unresolvable_host_is_not_transient():
     def resolve(host, port):
@@ -43,11 +45,80 @@ def test_unreachable_source_is_skipped_for_the_rest_of_the_run(config, monkeypat
 
     monkeypatch.setattr(store, "check_resolves", offline)
     monkeypatch.setattr(store, "fetch_yfinance", lambda *a, **k: pytest.fail("must not download"))
-    fetch = store.default_fetcher(config, dt.date(2026, 11, 21))
+    fetch = store.default_fetcher(config, NOW)
     messages = []
     for s in config.series:
         with pytest.raises(SourceError) as info:
             fetch(s)
         messages.append(str(info.value))
     assert probes == [store.YAHOO_HOST, store.FRED_HOST]  # one probe per source, then skipped
-    assert "skipped, source unreachable" in messages[1]
+    assert "skipped, yfinance failed on ^RUT" in messages[1]
+
+
+def test_naive_now_is_rejected(config):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.default_fetcher(config, dt.datetime(2026, 11, 21))
+
+
+def test_connection_refused_gives_up_the_source_after_its_first_series(config, monkeypatch):
+    """Connection refused is transient: the first yfinance series is retried until its
+    retries are spent, then every other yfinance series is skipped at once; FRED is still
+    tried (and here answers). One condensed line per source."""
+    import dataclasses
+
+    import pandas as pd
+
+    from reportgen.data.sources import FetchedFrame
+
+    cfg = dataclasses.replace(config, data=dataclasses.replace(config.data, fetch_retries=2, fetch_backoff_seconds=0.0))
+    calls = []
+
+    def refused(s, start, now, history=None):
+        calls.append(s.symbol)
+        raise SourceError(f"yfinance {s.symbol}: network error: ConnectionError: Connection refused")
+
+    def fred(s, opener=None):
+        calls.append(s.symbol)
+        return FetchedFrame(pd.DataFrame({"date": ["2024-01-03"], "value": ["1.0"]}), "fred")
+
+    monkeypatch.setattr(store, "check_resolves", lambda host, what: None)
+    monkeypatch.setattr(store, "fetch_yfinance", refused)
+    monkeypatch.setattr(store, "fetch_fred", fred)
+    fetch = store.default_fetcher(cfg, NOW)
+    outcomes = []
+    for s in cfg.series:
+        try:
+            fetch(s)
+            outcomes.append(store.SeriesOutcome(s.key, True, "ok", source=s.source))
+        except SourceError as exc:
+            outcomes.append(store.SeriesOutcome(s.key, False, str(exc), source=s.source, skipped="skipped," in str(exc)))
+    yahoo = [s for s in cfg.series if s.source == "yfinance"]
+    fred_ids = [s.symbol for s in cfg.series if s.source == "fred"]
+    assert calls == ["^RUT"] * 3 + fred_ids  # 1 try + 2 retries, then skipped; FRED untouched
+    lines = store.summarize_failures(tuple(outcomes))
+    assert lines == (
+        f"yfinance: {len(yahoo)} series failed ({', '.join(s.key for s in yahoo)}): yfinance ^RUT: failed after 3 "
+        "attempts: yfinance ^RUT: network error: ConnectionError: Connection refused",
+    )
+
+
+def test_a_delisted_symbol_does_not_stop_its_source(config, monkeypatch):
+    import pandas as pd
+
+    from reportgen.data.sources import FetchedFrame
+
+    calls = []
+
+    def yahoo(s, start, now, history=None):
+        calls.append(s.symbol)
+        if s.symbol == "^RUT":
+            raise SourceError("yfinance ^RUT: no data (possibly delisted)", transient=False, series_only=True)
+        return FetchedFrame(pd.DataFrame({"date": ["2024-01-03"], "close": ["1.0"]}), "y")
+
+    monkeypatch.setattr(store, "check_resolves", lambda host, what: None)
+    monkeypatch.setattr(store, "fetch_yfinance", yahoo)
+    fetch = store.default_fetcher(config, NOW)
+    with pytest.raises(SourceError, match="possibly delisted"):
+        fetch(config.series_by_key("RUT"))
+    assert fetch(config.series_by_key("GSPC")).origin == "y"
+    assert calls == ["^RUT", "^GSPC"]  # not retried, and the source goes on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 import urllib.error
 
@@ -13,6 +14,7 @@ import pytest
 from reportgen.config import SeriesConfig
 from reportgen.data.sources import (
     FRED_CSV_URL,
+    classify_yfinance_error,
     FetchedFrame,
     fetch_fred,
     fetch_yfinance,
@@ -23,7 +25,7 @@ from reportgen.data.sources import (
 from reportgen.data.validate import validate_frame
 from reportgen.errors import SourceError
 
-TODAY = dt.date(2024, 7, 3)
+NOW = dt.datetime(2024, 7, 3, 15, 30, tzinfo=dt.timezone.utc)  # UTC date 2024-07-03
 RUT = SeriesConfig(key="RUT", symbol="^RUT", source="yfinance", role="small_caps")
 HYOAS = SeriesConfig(key="HYOAS", symbol="BAMLH0A0HYM2", source="fred", role="credit_spread")
 PRICES = ("Open", "High", "Low", "Close", "Volume")
@@ -60,6 +62,11 @@ def price_ticker(symbols=("^RUT",), days=("2024-06-27", "2024-06-28", "2024-07-0
     return out
 
 
+def normalise(raw, symbol, now):
+    """The normalised frame only (the tests of null-close counts look at the FetchedFrame)."""
+    return normalise_yfinance_frame(raw, symbol, now).frame
+
+
 EXPECTED = pd.DataFrame(
     {
         "date": ["2024-06-27", "2024-06-28", "2024-07-01"],
@@ -73,85 +80,85 @@ EXPECTED = pd.DataFrame(
 
 
 def test_flat_columns_tz_aware_index():
-    out = normalise_yfinance_frame(flat(), "^RUT", TODAY)
+    out = normalise(flat(), "^RUT", NOW)
     pd.testing.assert_frame_equal(out, EXPECTED, check_dtype=False)
 
 
 def test_tz_aware_utc_crypto_index_keeps_the_utc_date():
-    out = normalise_yfinance_frame(flat(tz="UTC", days=("2024-06-29", "2024-06-30")), "BTC-USD", TODAY)
+    out = normalise(flat(tz="UTC", days=("2024-06-29", "2024-06-30")), "BTC-USD", NOW)
     assert out["date"].tolist() == ["2024-06-29", "2024-06-30"]
 
 
 def test_price_ticker_multiindex():
-    out = normalise_yfinance_frame(price_ticker(), "^RUT", TODAY)
+    out = normalise(price_ticker(), "^RUT", NOW)
     pd.testing.assert_frame_equal(out, EXPECTED, check_dtype=False)
 
 
 def test_ticker_price_multiindex():
     raw = price_ticker().swaplevel(0, 1, axis=1)
     raw.columns.names = ["Ticker", "Price"]
-    out = normalise_yfinance_frame(raw, "^RUT", TODAY)
+    out = normalise(raw, "^RUT", NOW)
     pd.testing.assert_frame_equal(out, EXPECTED, check_dtype=False)
 
 
 def test_multiindex_with_several_tickers_picks_the_symbol():
-    out = normalise_yfinance_frame(price_ticker(symbols=("^GSPC", "^RUT")), "^RUT", TODAY)
+    out = normalise(price_ticker(symbols=("^GSPC", "^RUT")), "^RUT", NOW)
     assert out["close"].tolist() == [3000.0, 3001.0, 3002.0]
 
 
 def test_multiindex_single_other_ticker_is_taken():
-    out = normalise_yfinance_frame(price_ticker(symbols=("RUT",)), "^RUT", TODAY)
+    out = normalise(price_ticker(symbols=("RUT",)), "^RUT", NOW)
     assert out["close"].tolist() == [2000.0, 2001.0, 2002.0]
 
 
 def test_multiindex_without_the_symbol():
     with pytest.raises(SourceError, match=r"yfinance frame has tickers \['\^GSPC', 'IWM'\], not \^RUT"):
-        normalise_yfinance_frame(price_ticker(symbols=("^GSPC", "IWM")), "^RUT", TODAY)
+        normalise(price_ticker(symbols=("^GSPC", "IWM")), "^RUT", NOW)
 
 
 def test_multiindex_without_close_level():
     raw = price_ticker().rename(columns={"Close": "Last"}, level=0)
     with pytest.raises(SourceError, match=r"yfinance frame for \^RUT has unexpected columns"):
-        normalise_yfinance_frame(raw, "^RUT", TODAY)
+        normalise(raw, "^RUT", NOW)
 
 
 def test_flat_without_close():
     with pytest.raises(SourceError, match=r"yfinance frame for \^RUT has no Close column; columns: \['Open'"):
-        normalise_yfinance_frame(flat().drop(columns="Close"), "^RUT", TODAY)
+        normalise(flat().drop(columns="Close"), "^RUT", NOW)
 
 
 def test_without_volume():
-    out = normalise_yfinance_frame(flat().drop(columns="Volume"), "^RUT", TODAY)
+    out = normalise(flat().drop(columns="Volume"), "^RUT", NOW)
     assert list(out.columns) == ["date", "close"]
 
 
 @pytest.mark.parametrize("raw", [pd.DataFrame(), None, flat().iloc[:0]], ids=["empty", "none", "no-rows"])
 def test_empty_answer(raw):
-    with pytest.raises(SourceError, match=r"^yfinance returned no rows for \^RUT \(delisted, wrong symbol, or blocked\)$") as info:
-        normalise_yfinance_frame(raw, "^RUT", TODAY)
+    with pytest.raises(SourceError, match=r"^yfinance returned no rows for \^RUT \(no data for the symbol\)$") as info:
+        normalise(raw, "^RUT", NOW)
     assert info.value.exit_code == 4 and "--offline" in info.value.hint
 
 
 def test_row_dated_today_is_dropped():
-    out = normalise_yfinance_frame(flat(days=("2024-07-01", "2024-07-02", "2024-07-03")), "^RUT", TODAY)
+    out = normalise(flat(days=("2024-07-01", "2024-07-02", "2024-07-03")), "^RUT", NOW)
     assert out["date"].tolist() == ["2024-07-01", "2024-07-02"]
 
 
 def test_only_todays_row():
     with pytest.raises(SourceError, match=r"yfinance returned only incomplete or empty rows for \^RUT"):
-        normalise_yfinance_frame(flat(days=("2024-07-03",)), "^RUT", TODAY)
+        normalise(flat(days=("2024-07-03",)), "^RUT", NOW)
 
 
 def test_nan_close_rows_are_dropped():
     raw = flat()
     raw.iloc[1, raw.columns.get_loc("Close")] = np.nan
-    out = normalise_yfinance_frame(raw, "^RUT", TODAY)
+    out = normalise(raw, "^RUT", NOW)
     assert out["date"].tolist() == ["2024-06-27", "2024-07-01"]
     assert out.index.tolist() == [0, 1]
 
 
 def test_normalised_frame_passes_validation():
-    out = normalise_yfinance_frame(price_ticker(), "^RUT", TODAY)
+    out = normalise(price_ticker(), "^RUT", NOW)
     clean = validate_frame(out, "RUT", "price", 0.5)
     assert clean.values.iloc[-1] == 2002.0 and clean.volume is not None
 
@@ -162,32 +169,191 @@ def test_normalised_frame_passes_validation():
 def test_fetch_yfinance_passes_explicit_options():
     calls = []
 
-    def download(symbol, **kwargs):
+    def history(symbol, **kwargs):
         calls.append((symbol, kwargs))
-        return price_ticker()
+        return flat()
 
-    got = fetch_yfinance(RUT, dt.date(1987, 1, 1), TODAY, download=download)
+    got = fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=history)
     assert isinstance(got, FetchedFrame) and got.origin == "yfinance:^RUT"
     assert got.frame["close"].tolist() == [2000.0, 2001.0, 2002.0]
     symbol, kwargs = calls[0]
     assert symbol == "^RUT"
-    assert kwargs["start"] == "1987-01-01"
-    assert kwargs["auto_adjust"] is True
-    assert kwargs["multi_level_index"] is False
-    assert kwargs["progress"] is False
+    assert kwargs == {"start": "1987-01-01", "interval": "1d", "auto_adjust": True, "actions": False, "timeout": 20}
+
+
+def test_fetch_yfinance_raises_yfinance_exceptions_inside_the_call():
+    """yfinance's own switch is off during the call (exceptions raised) and restored after."""
+    import yfinance as yf
+
+    seen = []
+
+    def history(symbol, **kwargs):
+        seen.append(yf.config.debug.hide_exceptions)
+        return flat()
+
+    before = yf.config.debug.hide_exceptions
+    fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=history)
+    assert seen == [False]
+    assert yf.config.debug.hide_exceptions == before
 
 
 def test_fetch_yfinance_error_names_symbol():
-    def download(symbol, **kwargs):
+    def history(symbol, **kwargs):
         raise ConnectionError("connection reset by peer")
 
-    with pytest.raises(SourceError, match=r"^yfinance \^RUT: ConnectionError: connection reset by peer$"):
-        fetch_yfinance(RUT, dt.date(1987, 1, 1), TODAY, download=download)
+    with pytest.raises(SourceError, match=r"^yfinance \^RUT: network error: ConnectionError: connection reset by peer$") as info:
+        fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=history)
+    assert info.value.transient and not info.value.series_only
 
 
-def test_fetch_yfinance_empty_answer():
-    with pytest.raises(SourceError, match=r"yfinance returned no rows for \^RUT"):
-        fetch_yfinance(RUT, dt.date(1987, 1, 1), TODAY, download=lambda *a, **k: pd.DataFrame())
+def test_fetch_yfinance_empty_answer_is_permanent_for_the_symbol():
+    with pytest.raises(SourceError, match=r"^yfinance returned no rows for \^RUT \(no data for the symbol\)$") as info:
+        fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=lambda *a, **k: pd.DataFrame())
+    assert not info.value.transient and info.value.series_only
+
+
+def _yf_errors():
+    from curl_cffi.requests.exceptions import ConnectionError as CurlConnectionError
+    from yfinance import exceptions as yfe
+
+    return [
+        (yfe.YFRateLimitError(), r"^yfinance \^RUT: rate limited by Yahoo \(Too Many Requests\)$", True, False),
+        (yfe.YFPricesMissingError("^RUT", " (1d 1987-01-01 -> 2024-07-03)"),
+         r"^yfinance \^RUT: no data \(possibly delisted; no price data found  \(1d 1987-01-01 -> 2024-07-03\)\)$", False, True),
+        (yfe.YFTzMissingError("^RUT"), r"^yfinance \^RUT: no data \(possibly delisted; no timezone found\)$", False, True),
+        (CurlConnectionError("Failed to connect to query2.finance.yahoo.com port 443: Connection refused"),
+         r"^yfinance \^RUT: network error: ConnectionError: Failed to connect .* Connection refused$", True, False),
+        (TimeoutError("timed out"), r"^yfinance \^RUT: network error: TimeoutError: timed out$", True, False),
+        (yfe.YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"),
+         r"^yfinance \^RUT: network error: YFDataException: \*\*\* YAHOO! FINANCE IS CURRENTLY DOWN! \*\*\*$", True, False),
+        (KeyError("chart"), r"^yfinance \^RUT: KeyError: 'chart'$", False, True),
+    ]
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_yfinance_errors_are_classified(case):
+    exc, message, transient, series_only = _yf_errors()[case]
+    err = classify_yfinance_error(exc, "^RUT")
+    assert err.transient is transient and err.series_only is series_only
+    assert re.match(message, str(err)), str(err)
+
+    def history(symbol, **kwargs):
+        raise exc
+
+    with pytest.raises(SourceError, match=message):
+        fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=history)
+
+
+def test_rate_limit_is_retried_and_delisted_is_not():
+    from yfinance import exceptions as yfe
+
+    sleeps: list[float] = []
+    answers = iter([yfe.YFRateLimitError(), flat()])
+
+    def history(symbol, **kwargs):
+        a = next(answers)
+        if isinstance(a, Exception):
+            raise a
+        return a
+
+    got = with_retries(lambda: fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=history), "x", 3, 2.0, sleeps.append)
+    assert len(got.frame) == 3 and sleeps == [2.0]
+    calls = []
+
+    def delisted(symbol, **kwargs):
+        calls.append(symbol)
+        raise yfe.YFTzMissingError(symbol)
+
+    with pytest.raises(SourceError, match="no timezone found"):
+        with_retries(lambda: fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=delisted), "x", 3, 2.0, sleeps.append)
+    assert calls == ["^RUT"] and sleeps == [2.0]
+
+
+def test_yfinance_noise_goes_to_the_log_not_the_terminal(capfd, caplog):
+    """yfinance's logger and the warnings raised during the call end up in the
+    ``reportgen.yfinance`` log records; nothing is printed to stdout or stderr."""
+    import logging
+    import warnings
+
+    def history(symbol, **kwargs):
+        logging.getLogger("yfinance").error("1 Failed download: ['^RUT']: possibly delisted")
+        warnings.warn("'H' is deprecated", FutureWarning, stacklevel=1)
+        return flat()
+
+    with caplog.at_level(logging.DEBUG, logger="reportgen"):
+        fetch_yfinance(RUT, dt.date(1987, 1, 1), NOW, history=history)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    messages = [r.getMessage() for r in caplog.records if r.name == "reportgen.yfinance"]
+    assert "yfinance: 1 Failed download: ['^RUT']: possibly delisted" in messages
+    assert "yfinance warning: FutureWarning: 'H' is deprecated" in messages
+    assert logging.getLogger("yfinance").propagate is True  # restored
+
+
+# --------------------------------------------------------------------------- UTC "today", naive datetimes
+
+
+def test_naive_now_is_rejected():
+    with pytest.raises(ValueError, match=r"now must be a timezone-aware datetime \(UTC\)"):
+        normalise_yfinance_frame(flat(), "^RUT", dt.datetime(2024, 7, 3, 12))
+    with pytest.raises(ValueError, match=r"now must be a timezone-aware datetime \(UTC\)"):
+        fetch_yfinance(RUT, dt.date(1987, 1, 1), dt.datetime(2024, 7, 3, 12), history=lambda *a, **k: flat())
+
+
+@pytest.fixture
+def tokyo(monkeypatch):
+    """The machine's local time zone is UTC+9 (east of UTC)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_still_moving_bar_is_dropped_by_the_utc_date_east_of_utc(tokyo):
+    """At 2024-07-03 01:30 in Tokyo it is still 2024-07-02 in UTC: the crypto bar of
+    2024-07-02 (a UTC day) is unfinished and dropped; 2024-07-03 does not exist yet."""
+    now = dt.datetime(2024, 7, 3, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    raw = flat(tz="UTC", days=("2024-06-30", "2024-07-01", "2024-07-02"))
+    out = normalise(raw, "BTC-USD", now)
+    assert out["date"].tolist() == ["2024-06-30", "2024-07-01"]
+    import time
+
+    assert time.localtime().tm_gmtoff == 9 * 3600
+
+
+def test_fetched_at_is_an_aware_utc_timestamp_under_another_tz(tokyo, tmp_path):
+    from reportgen.data.cache import make_write
+
+    clean = validate_frame(normalise(flat(), "^RUT", NOW), "RUT", "price", 0.5, now=NOW)
+    local = NOW.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    entry = make_write("RUT", "^RUT", "yfinance", "x", clean, "price", local).entry
+    assert entry.fetched_at == "2024-07-03T15:30:00+00:00"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        make_write("RUT", "^RUT", "yfinance", "x", clean, "price", dt.datetime(2024, 7, 3))
+
+
+# --------------------------------------------------------------------------- null closes
+
+
+def test_null_closes_are_counted_and_month_ends_named():
+    raw = flat(days=("2020-03-27", "2020-03-30", "2020-03-31", "2020-04-01", "2020-04-02"))
+    close = raw.columns.get_loc("Close")
+    raw.iloc[2, close] = np.nan  # 2020-03-31: the last trading day of March
+    raw.iloc[3, close] = np.nan  # 2020-04-01: a mid-month day
+    got = normalise_yfinance_frame(raw, "^GSPC", NOW)
+    assert got.frame["date"].tolist() == ["2020-03-27", "2020-03-30", "2020-04-02"]
+    assert got.null_closes == ("2020-03-31", "2020-04-01")
+    assert got.null_month_ends == ("2020-03-31",)
+
+
+def test_null_close_in_the_last_month_is_not_a_month_end():
+    raw = flat(days=("2024-06-27", "2024-06-28", "2024-07-01"))
+    raw.iloc[2, raw.columns.get_loc("Close")] = np.nan
+    got = normalise_yfinance_frame(raw, "^RUT", NOW)
+    assert got.null_closes == ("2024-07-01",) and got.null_month_ends == ()
 
 
 # --------------------------------------------------------------------------- with_retries
@@ -318,3 +484,18 @@ def test_fetch_fred_retried_through_with_retries():
     with pytest.raises(SourceError, match=r"fred BAMLH0A0HYM2: failed after 3 attempts: FRED BAMLH0A0HYM2: down"):
         with_retries(lambda: fetch_fred(HYOAS, opener=opener), "fred BAMLH0A0HYM2", 2, 2.0, sleep=sleeps.append)
     assert sleeps == [2.0, 4.0]
+
+
+def test_fred_unknown_id_fails_only_that_series():
+    def opener(url):
+        raise urllib.error.HTTPError(url, 404, "Not Found", {}, None)
+
+    with pytest.raises(SourceError, match=r"^FRED BAMLH0A0HYM2: HTTP 404 Not Found \(unknown series id\?\)$") as info:
+        fetch_fred(HYOAS, opener=opener)
+    assert not info.value.transient and info.value.series_only
+
+
+def test_fred_answer_not_utf8():
+    with pytest.raises(SourceError, match=r"^FRED BAMLH0A0HYM2: the answer is not UTF-8 text \(byte 16\)$") as info:
+        fetch_fred(HYOAS, opener=lambda url: b"observation_date\xff,X\n")
+    assert info.value.series_only

@@ -12,15 +12,15 @@ import pytest
 
 from reportgen.config import parse_config
 from reportgen.data import store
-from reportgen.data.cache import read_manifest
+from reportgen.data.cache import cache_files, current_folder, read_manifest
 from reportgen.data.sources import FetchedFrame
 from reportgen.data.store import cache_dir, default_fetcher, fetch_all, import_folder, load_cached_bundle
-from reportgen.errors import DataValidationError, NoCachedDataError, SourceError
+from reportgen.errors import AsOfError, CacheError, DataValidationError, NoCachedDataError, SourceError
 from tests.conftest import ROOT
 
 TEXT = (ROOT / "config.toml").read_text(encoding="utf-8")
 NOW = dt.datetime(2024, 7, 1, 8, 0, tzinfo=dt.timezone.utc)
-LATER = dt.datetime(2024, 7, 2, 8, 0, tzinfo=dt.timezone.utc)
+LATER = dt.datetime(2024, 8, 2, 8, 0, tzinfo=dt.timezone.utc)
 
 
 
@@ -54,7 +54,15 @@ def make_folder(folder: Path, end: str = "2024-06-28", hyoas_end: str | None = N
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+    """Every file of the cache folder (all generations, the pointer), by relative path."""
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def current(folder: Path) -> dict[str, bytes]:
+    """The files of the current cache generation, by name."""
+    return cache_files(folder)
 
 
 # --------------------------------------------------------------------------- cache_dir
@@ -149,7 +157,7 @@ def fake_fetcher(folder: Path, fail: dict[str, Exception]):
 def test_fetch_all_failure_keeps_that_series_cached(tmp_path):
     cfg = make_cfg(tmp_path)
     import_folder(cfg, make_folder(tmp_path / "old"), NOW)
-    before = snapshot(tmp_path / "cache")
+    before = current(tmp_path / "cache")
     old_manifest = read_manifest(tmp_path / "cache")
     seen = []
     fetcher = fake_fetcher(make_folder(tmp_path / "new", end="2024-07-31"), {"BTC": SourceError("yfinance BTC-USD: rate limited")})
@@ -157,7 +165,7 @@ def test_fetch_all_failure_keeps_that_series_cached(tmp_path):
     assert seen == [("RUT", True), ("BTC", False), ("HYOAS", True)]
     assert outcomes[1].message == "yfinance BTC-USD: rate limited"
     assert outcomes[0].message.endswith("rows to 2024-07-31")
-    after = snapshot(tmp_path / "cache")
+    after = current(tmp_path / "cache")
     assert after["BTC.csv"] == before["BTC.csv"]
     assert after["RUT.csv"] != before["RUT.csv"]
     manifest = read_manifest(tmp_path / "cache")
@@ -188,16 +196,16 @@ def test_default_fetcher_routes_and_retries(tmp_path, monkeypatch):
         calls.append(("fred", s.symbol))
         raise SourceError(f"FRED {s.symbol}: down")
 
-    def yahoo(s, start, today, download=None):
-        calls.append(("yf", s.symbol, start, today))
+    def yahoo(s, start, now, history=None):
+        calls.append(("yf", s.symbol, start, now))
         return FetchedFrame(pd.DataFrame({"date": ["2024-01-02"], "close": [1.0]}), "y")
 
     monkeypatch.setattr(store, "fetch_fred", fred)
     monkeypatch.setattr(store, "fetch_yfinance", yahoo)
     monkeypatch.setattr(store, "check_resolves", lambda host, what: None)  # pretend online
-    fetch = default_fetcher(cfg, dt.date(2024, 7, 1))
+    fetch = default_fetcher(cfg, NOW)
     assert fetch(cfg.series_by_key("RUT")).origin == "y"
-    assert calls == [("yf", "^RUT", dt.date(1987, 1, 1), dt.date(2024, 7, 1))]
+    assert calls == [("yf", "^RUT", dt.date(1987, 1, 1), NOW)]
     with pytest.raises(SourceError, match=r"^fred BAMLH0A0HYM2: failed after 3 attempts: FRED BAMLH0A0HYM2: down$"):
         fetch(cfg.series_by_key("HYOAS"))
     assert calls[1:] == [("fred", "BAMLH0A0HYM2")] * 3
@@ -280,7 +288,7 @@ def test_missing_required_series_stops_the_build(tmp_path):
 def test_tampered_cache_file_is_refused(tmp_path):
     cfg = make_cfg(tmp_path)
     import_folder(cfg, make_folder(tmp_path / "in"), NOW)
-    path = tmp_path / "cache" / "BTC.csv"
+    path = current_folder(tmp_path / "cache") / "BTC.csv"
     path.write_bytes(path.read_bytes() + b"2024-06-29,1,1\n")
     with pytest.raises(DataValidationError, match=r"BTC\.csv does not match its manifest"):
         load_cached_bundle(cfg, None)
@@ -315,9 +323,18 @@ def test_as_of_after_the_data_is_the_newest_date(tmp_path):
 def test_as_of_before_sample_start(tmp_path):
     cfg = make_cfg(tmp_path)
     import_folder(cfg, make_folder(tmp_path / "in"), NOW)
-    with pytest.raises(NoCachedDataError, match=r"--as-of 2023-12-01 is before data\.sample_start 2024-01-01") as info:
+    with pytest.raises(AsOfError, match=r"^--as-of 2023-12-01 is before data\.sample_start 2024-01-01$") as info:
         load_cached_bundle(cfg, dt.date(2023, 12, 1))
     assert "--as-of" in info.value.hint
+    assert info.value.exit_code == 2  # a usage error, not "no cached data" (5)
+
+
+def test_as_of_before_the_first_small_cap_observation(tmp_path):
+    cfg = make_cfg(tmp_path, sample_start=dt.date(2023, 1, 1))
+    import_folder(cfg, make_folder(tmp_path / "in"), NOW)
+    with pytest.raises(AsOfError, match=r"^--as-of 2023-06-30 is before the first RUT observation \(2023-11-01\)$") as info:
+        load_cached_bundle(cfg, dt.date(2023, 6, 30))
+    assert info.value.hint == "choose an --as-of date after 2023-11-01"
 
 
 def test_as_of_marks_series_starting_later_unavailable(tmp_path):
@@ -337,7 +354,7 @@ def test_import_real_snapshot_round_trip(tmp_path, snapshot_path, config):
     from reportgen.data.assemble import bundle_from_folder
 
     cfg = dataclasses.replace(config, data=dataclasses.replace(config.data, cache_dir=str(tmp_path / "cache")))
-    outcomes = import_folder(cfg, snapshot_path, NOW)
+    outcomes = import_folder(cfg, snapshot_path, dt.datetime.now(dt.timezone.utc))
     assert all(o.ok for o in outcomes), [o for o in outcomes if not o.ok]
     cached = load_cached_bundle(cfg, None)
     direct = bundle_from_folder(cfg, snapshot_path)
@@ -345,3 +362,91 @@ def test_import_real_snapshot_round_trip(tmp_path, snapshot_path, config):
     assert set(cached.close) == set(direct.close)
     for key in direct.close:
         pd.testing.assert_series_equal(cached.close[key], direct.close[key], check_names=False)
+
+
+# --------------------------------------------------------------------------- all-or-nothing writes, null closes
+
+
+def test_import_is_one_generation(tmp_path):
+    cfg = make_cfg(tmp_path)
+    import_folder(cfg, make_folder(tmp_path / "in"), NOW)
+    assert current_folder(tmp_path / "cache").name == "gen-000001"  # three series, one switch
+
+
+def test_enospc_during_import_leaves_the_old_cache(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from reportgen.data import cache
+
+    cfg = make_cfg(tmp_path)
+    import_folder(cfg, make_folder(tmp_path / "old"), NOW)
+    before = snapshot(tmp_path / "cache")
+    real = cache._write_file
+    calls = []
+
+    def write(path, data):
+        calls.append(path.name)
+        if len(calls) == 2:  # the second series file of the new generation
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real(path, data)
+
+    monkeypatch.setattr(cache, "_write_file", write)
+    with pytest.raises(CacheError, match=r"^could not write the cache at .*cache: the disk is full; the cache is unchanged$") as info:
+        import_folder(cfg, make_folder(tmp_path / "new", end="2024-07-31"), LATER)
+    assert info.value.exit_code == 7
+    monkeypatch.undo()
+    assert snapshot(tmp_path / "cache") == before
+    assert load_cached_bundle(cfg, None).as_of == dt.date(2024, 6, 28)
+
+
+def test_fetch_all_writes_one_generation_and_nothing_when_all_fail(tmp_path):
+    cfg = make_cfg(tmp_path)
+    import_folder(cfg, make_folder(tmp_path / "old"), NOW)
+    before = snapshot(tmp_path / "cache")
+    outcomes = fetch_all(cfg, LATER, lambda s: (_ for _ in ()).throw(SourceError(f"{s.symbol}: offline")))
+    assert not any(o.ok for o in outcomes)
+    assert snapshot(tmp_path / "cache") == before
+    fetch_all(cfg, LATER, fake_fetcher(make_folder(tmp_path / "new", end="2024-07-31"), {}))
+    assert current_folder(tmp_path / "cache").name == "gen-000002"
+
+
+def test_fetch_all_rejects_naive_now(tmp_path):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        fetch_all(make_cfg(tmp_path), dt.datetime(2024, 7, 1), fake_fetcher(tmp_path, {}))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        import_folder(make_cfg(tmp_path), tmp_path, dt.datetime(2024, 7, 1))
+
+
+def test_null_closes_reach_the_bundle_records_and_flags(tmp_path):
+    cfg = make_cfg(tmp_path, keys=("RUT",))
+    days = pd.bdate_range("2024-01-02", "2024-04-30")
+    frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "close": np.round(levels(len(days), 1), 4)})
+
+    def fetcher(s):
+        kept = frame[~frame["date"].isin(["2024-02-29", "2024-03-12"])].reset_index(drop=True)
+        return FetchedFrame(kept, "yfinance:^RUT", null_closes=("2024-02-29", "2024-03-12"),
+                            null_month_ends=("2024-02-29",))
+
+    outcomes = fetch_all(cfg, LATER, fetcher)
+    assert outcomes[0].ok
+    rec = {r.key: r for r in load_cached_bundle(cfg, None).records}["RUT"]
+    assert rec.null_closes == 2 and rec.null_month_ends == ("2024-02-29",)
+    assert rec.flags == (
+        "2 rows with a null close dropped (2024-02-29 … 2024-03-12; check the source)",
+        "null close on 2024-02-29, the last trading day of 2024-02: that month-end uses the previous close",
+    )
+
+
+def test_summarize_failures_one_line_per_source():
+    outcomes = (
+        store.SeriesOutcome("RUT", False, "yfinance ^RUT: failed after 4 attempts: refused", source="yfinance"),
+        store.SeriesOutcome("GSPC", False, "yfinance ^GSPC: skipped, yfinance failed on ^RUT", source="yfinance",
+                            skipped=True),
+        store.SeriesOutcome("HYOAS", True, "10 rows to 2024-07-01", source="fred"),
+        store.SeriesOutcome("TGA", False, "FRED WTREGEN: HTTP 404 Not Found", source="fred"),
+    )
+    assert store.summarize_failures(outcomes) == (
+        "yfinance: 2 series failed (RUT, GSPC): yfinance ^RUT: failed after 4 attempts: refused",
+        "fred: 1 series failed (TGA): FRED WTREGEN: HTTP 404 Not Found",
+    )

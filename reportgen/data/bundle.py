@@ -36,7 +36,9 @@ class SeriesRecord:
     sha256: str  # of the cached file's bytes
     fetched_at: str  # ISO timestamp of the fetch/import
     origin: str  # URL or file path the data came from
-    flags: tuple[str, ...] = ()  # validation warnings (e.g. implausible one-day jumps)
+    flags: tuple[str, ...] = ()  # validation warnings (e.g. implausible one-day jumps, null closes)
+    null_closes: int = 0  # rows with a null close the live source returned (dropped)
+    null_month_ends: tuple[str, ...] = ()  # dates among them that were their month's last trading day
 
 
 @dataclass(frozen=True, slots=True)
