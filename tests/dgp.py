@@ -190,3 +190,62 @@ def breakout_index(n: int, rng: np.random.Generator, start: str = "2000-01-03", 
     r = drift + sigma * rng.standard_normal(n)
     idx = pd.bdate_range(start, periods=n)
     return pd.Series(1000.0 * np.exp(np.cumsum(r)), index=idx)
+
+
+def simulated_market(real, rng: np.random.Generator, lead: float = 0.0, lead_days: int = 45,
+                     breakout_effect: float = 0.0, breakouts=(), effect_days: int = 91):
+    """The real bundle with every price series replaced by simulated prices that are
+    independent of the real macro series (credit spreads, liquidity), on the real dates.
+
+    RUT and GSPC: correlated (0.8) fat-tailed GARCH returns with drifts that give new highs;
+    BTC, ETH: independent of both and of each other, constant volatility relative to equities
+    (no regime shift). Planted, when asked: ``lead`` -- BTC's daily log return on day d gains
+    ``lead`` times RUT's log return ``lead_days`` calendar days earlier (a lead of about 1.5
+    months: a one-s.d. RUT month moves BTC by ``lead`` s.d.-months later); ``breakout_effect``
+    -- BTC gains a total log return of ``breakout_effect`` spread evenly over the
+    ``effect_days`` calendar days after each date in ``breakouts``.
+    """
+    import dataclasses
+    from types import MappingProxyType
+
+    close = dict(real.close)
+
+    def garch_returns(n, vol, drift):
+        z = rng.standard_t(5, size=n) / np.sqrt(5 / 3)
+        a, b = 0.08, 0.90
+        h = np.empty(n)
+        h[0] = vol**2
+        r = np.empty(n)
+        for t in range(n):
+            if t:
+                h[t] = vol**2 * (1 - a - b) + a * r[t - 1] ** 2 + b * h[t - 1]
+            r[t] = np.sqrt(h[t]) * z[t]
+        return r + drift
+
+    rut_idx, gspc_idx = close["RUT"].index, close["GSPC"].index
+    common = gspc_idx.union(rut_idx)
+    g = garch_returns(common.size, 0.011, 0.0003)
+    e = garch_returns(common.size, 0.008, 0.0002)
+    gspc_r = pd.Series(g, index=common)
+    rut_r = pd.Series(1.1 * g + e, index=common)
+    close["GSPC"] = pd.Series(1000 * np.exp(np.cumsum(gspc_r.reindex(gspc_idx).to_numpy())), index=gspc_idx)
+    close["RUT"] = pd.Series(100 * np.exp(np.cumsum(rut_r.reindex(rut_idx).to_numpy())), index=rut_idx)
+    for key, vol in (("BTC", 0.035), ("ETH", 0.045), ("SOL", 0.05)):
+        if key not in close:
+            continue
+        idx = close[key].index
+        r = garch_returns(idx.size, vol, 0.001)
+        if key == "BTC" and lead:
+            rut_daily = rut_r.reindex(pd.date_range(common[0], idx[-1], freq="D")).fillna(0.0)
+            shifted = rut_daily.shift(lead_days).reindex(idx).fillna(0.0).to_numpy()
+            r = r + lead * shifted
+        if key == "BTC" and breakout_effect:
+            for d in breakouts:
+                d = pd.Timestamp(d)
+                on = (idx > d) & (idx <= d + pd.Timedelta(days=effect_days))
+                if on.any():
+                    r[on] += breakout_effect / on.sum()
+        close[key] = pd.Series(300 * np.exp(np.cumsum(r)), index=idx)
+    if "IWM" in close:
+        close.pop("IWM")
+    return dataclasses.replace(real, close=MappingProxyType(close))

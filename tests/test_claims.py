@@ -161,7 +161,8 @@ def test_c7_minimum_is_two_pp_per_sd_of_the_spread(config):
 
 
 def regimes(effect, p, in_ci):
-    brk = NS(asset="BTC", break_date=D, ci_low=D, ci_high=D, distance_days=-500, reference_in_ci=in_ci)
+    brk = NS(label="log RV(BTC) − log RV(RUT)", break_month=D, ci_low=D, ci_high=D, distance_months=-17,
+             reference_in_ci=in_ci)
     return NS(c8_primary=ht(effect=effect, p=p, lo=effect - 0.05, hi=effect + 0.05), c8_break=brk, vol_by_regime=())
 
 

@@ -256,8 +256,8 @@ def _extras(spec: ClaimSpec, results: dict, cfg: Config, verdict: Verdict, reaso
         r = results["regimes"]
         brk = r.c8_break
         if not isinstance(brk, NotTestable):
-            notes.append(Note("break_date", (brk.asset, brk.break_date, brk.ci_low, brk.ci_high,
-                                             brk.distance_days, brk.reference_in_ci)))
+            notes.append(Note("break_date", (brk.label, brk.break_month, brk.ci_low, brk.ci_high,
+                                             brk.distance_months, brk.reference_in_ci)))
             if verdict == Verdict.SUPPORTED and not brk.reference_in_ci:
                 verdict, reason = Verdict.PARTLY, R.CAPPED
         elif verdict == Verdict.SUPPORTED:
