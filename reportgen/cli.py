@@ -171,6 +171,53 @@ def diff(ctx: click.Context, month_a: str, month_b: str) -> None:
                       style="bold" if c.kind == "verdict" else None)
     out.print(table)
 
+@main.command(help="Exploratory scan of every ordered leader -> follower pair of the cached series (wild-bootstrap "
+                   "Granger, Benjamini-Hochberg over the grid); writes output/scan-<YYYY-MM-DD>/scan.csv and scan.html.")
+@click.option("--series", default=None, metavar="A,B,C",
+              help="Series keys to scan (default: scan.series, else every cached series).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder to write (default: <report.output_dir>/scan-<YYYY-MM-DD>).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on an existing Dask cluster, e.g. tcp://HOST:8786 (default: scan.scheduler, else local).")
+@click.option("--promote", type=click.IntRange(min=1), default=None, metavar="RANK",
+              help="Also print the narrative-claim TOML of the row ranked RANK in scan.csv.")
+@click.option("--as-of", "as_of", callback=_date, default=None, metavar="YYYY-MM-DD",
+              help="Truncate all data at this date.")
+@click.pass_context
+@clean_errors
+def scan(ctx: click.Context, series: str | None, out_dir: str | None, scheduler: str | None,
+         promote: int | None, as_of: dt.date | None) -> None:
+    import time
+
+    from reportgen.data.store import load_cached_bundle
+    from reportgen.pipeline import output_dir
+    from reportgen.scan import folder_name, run_scan
+    from reportgen.scan.output import promote_snippet, write_scan
+
+    cfg = _config(ctx)
+    started = time.perf_counter()
+    day = as_of or dt.date.today()
+    keys = [k.strip() for k in series.split(",") if k.strip()] if series is not None else None
+    bundle = load_cached_bundle(cfg, as_of)
+    with console.status("scanning"):
+        result = run_scan(bundle, cfg, keys, scheduler)
+    files = write_scan(result, cfg, Path(out_dir) if out_dir else output_dir(cfg) / folder_name(day), day)
+    console.print(f"EXPLORATORY: {len(result.significant)} of {len(result.tested)} tests with BH q < {result.alpha:g}"
+                  f" over the grid; {len(result.not_testable)} not testable")
+    if result.size is not None:
+        s = result.size
+        console.print(f"size of the grid's test under the null: {100 * s.rate:.1f}% "
+                      f"[{100 * s.ci_low:.1f}%, {100 * s.ci_high:.1f}%] of {s.simulations:,} simulations")
+    for r in result.tested[:5]:
+        console.print(f"{r.rank:>4} {escape(r.leader)} → {escape(r.follower)} {r.frequency} {r.lags} lags: "
+                      f"q = {r.qvalue:.3f}, p = {r.pvalue:.4f}, effect {r.effect:+.4g}")
+    for path in files:
+        console.print(f"wrote {escape(str(path))}")
+    if promote is not None:
+        click.echo(promote_snippet(result, promote), nl=False)
+    console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
+
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

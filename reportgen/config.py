@@ -124,6 +124,20 @@ class RulesConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ScanConfig:
+    """``reportgen scan``: the exploratory grid of every ordered leader -> follower pair."""
+
+    series: tuple[str, ...] = ()  # keys to scan; empty: every cached series
+    frequencies: tuple[Literal["monthly", "weekly"], ...] = ("monthly",)
+    monthly_lags: tuple[int, ...] = (1, 2, 3)
+    weekly_lags: tuple[int, ...] = (1, 4, 13)
+    bootstrap_reps: int = 1999
+    size_simulations: int = 100  # null simulations per test for the grid's size check (0: none)
+    n_jobs: int = 2  # local joblib workers (threads)
+    scheduler: str = ""  # address of a running Dask scheduler (tcp://HOST:PORT); empty: local
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     report: ReportConfig
     data: DataConfig
@@ -133,6 +147,7 @@ class Config:
     volatility: VolatilityConfig = field(default_factory=VolatilityConfig)
     selfcheck: SelfCheckConfig = field(default_factory=SelfCheckConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
+    scan: ScanConfig = field(default_factory=ScanConfig)
     path: str = ""
     sha256: str = ""
 
@@ -315,6 +330,27 @@ def _validate(cfg: Config) -> None:
     _check(r.min_effect_monthly_return > 0, f"rules.min_effect_monthly_return must be > 0, got {r.min_effect_monthly_return}")
     _check(0 < r.min_volatility_change < 1, f"rules.min_volatility_change must be in (0, 1), got {r.min_volatility_change}")
     _check(r.min_events >= 2, f"rules.min_events must be >= 2, got {r.min_events}")
+    _validate_scan(cfg)
+
+
+def _validate_scan(cfg: Config) -> None:
+    s = cfg.scan
+    _check(len(s.frequencies) > 0, "scan.frequencies must list at least one of ('monthly', 'weekly')")
+    _check(len(set(s.frequencies)) == len(s.frequencies), f"scan.frequencies must not repeat; got {s.frequencies}")
+    for name, lags, top in (("monthly_lags", s.monthly_lags, 12), ("weekly_lags", s.weekly_lags, 26)):
+        if name.split("_")[0] in s.frequencies:
+            _check(len(lags) > 0, f"scan.{name} must list at least one lag")
+        for lag in lags:
+            _check(1 <= lag <= top, f"scan.{name} must be in 1..{top}, got {lag}")
+    keys = [x.key for x in cfg.series]
+    for key in s.series:
+        _check(key in keys, f"scan.series names unknown series {key!r}; configured: {', '.join(keys)}")
+    _check(99 <= s.bootstrap_reps <= 100_000, f"scan.bootstrap_reps must be in 99..100000, got {s.bootstrap_reps}")
+    _check(0 <= s.size_simulations <= 10_000, f"scan.size_simulations must be in 0..10000, got {s.size_simulations}")
+    _check(1 <= s.n_jobs <= 64, f"scan.n_jobs must be in 1..64, got {s.n_jobs}")
+    _check(len(s.series) <= 500, f"scan.series may list at most 500 series, got {len(s.series)}")
+    _check(s.scheduler == "" or "://" in s.scheduler,
+           f"scan.scheduler must be empty or an address like 'tcp://HOST:8786', got {s.scheduler!r}")
 
 
 # --------------------------------------------------------------------------- entry point
