@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from reportgen.analysis.resampling import stationary_bootstrap_chain_at
 from reportgen.errors import InsufficientDataError
 
 MEASURES = ("raw", "mean_adj", "market")
@@ -201,7 +202,9 @@ def placebo_positions(event_pos: np.ndarray, n_valid: int, draws: int, block_len
     and restarts at a uniform position with probability ``p = 1/L`` at each step. Over a gap
     of ``g`` steps it continues without a restart with probability ``(1 - p)^g``; after a
     restart the position is uniform whatever else happened, so the chain evaluated at the
-    event positions is drawn exactly, without simulating the days in between.
+    event positions is drawn exactly, without simulating the days in between
+    (:func:`reportgen.analysis.resampling.stationary_bootstrap_chain_at`, the one
+    stationary-bootstrap generator).
     """
     _check_placebo_args(draws, block_length)
     e = np.asarray(event_pos, dtype=np.int64)
@@ -211,16 +214,7 @@ def placebo_positions(event_pos: np.ndarray, n_valid: int, draws: int, block_len
         raise ValueError("event_pos must be strictly increasing")
     if n_valid < 1:
         raise InsufficientDataError(f"need at least 1 valid placebo date; have {n_valid}")
-    p = 1.0 / block_length
-    fresh = rng.integers(0, n_valid, size=(draws, e.size))
-    u = rng.random((draws, e.size))
-    out = np.empty((draws, e.size), dtype=np.int64)
-    out[:, 0] = fresh[:, 0]
-    for k in range(1, e.size):
-        gap = int(e[k] - e[k - 1])
-        keep = u[:, k] < (1.0 - p) ** gap
-        out[:, k] = np.where(keep, (out[:, k - 1] + gap) % n_valid, fresh[:, k])
-    return out
+    return stationary_bootstrap_chain_at(e, n_valid, draws, block_length, rng)
 
 
 def placebo_positions_reference(event_pos: np.ndarray, n_valid: int, draws: int, block_length: float,

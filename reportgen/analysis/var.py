@@ -16,8 +16,8 @@ responses, their cumulative sums and the forecast-error variance decomposition, 
 recursive-design residual-bootstrap percentile bands.
 
 The bootstrap is vectorised: all draws are simulated as one ``(B, T, K)`` array, the ``B``
-VARs are estimated with one batched least-squares solve
-(:func:`reportgen.analysis.ols.batched_ols`) and the impulse responses are computed for all
+VARs are estimated with one batched least-squares solve (:func:`var_fit_batch`, from
+cross-products of lagged views) and the impulse responses are computed for all
 draws at once. :func:`bootstrap_irf_draws_reference` does the same with a loop over
 statsmodels ``VAR`` fits; the tests check that both agree to 1e-8 on the same resampled
 residual indices.
@@ -45,7 +45,6 @@ import pandas as pd
 
 from reportgen.analysis.common import HypothesisTest, NotTestable, as_date, as_tuple
 from reportgen.analysis.multiple import adjust_family
-from reportgen.analysis.ols import batched_ols, lag_matrix
 from reportgen.data.align import sample
 from reportgen.errors import InsufficientDataError, MissingSeriesError
 
@@ -61,20 +60,8 @@ PEAK_RESPONDERS = ("GSPC", "RUT", "BTC")  # claimed order after the credit shock
 
 # =========================================================================== numerics
 def _fit_batched(y: np.ndarray, lags: int):
-    """OLS VAR(p) with a constant for a batch of series ``y`` (B, T, K).
-
-    Returns intercept (B, K), coefs (B, p, K, K) with ``coefs[b, j, i, k]`` the effect of
-    variable k at lag j+1 on variable i, residuals (B, T-p, K) and sigma_u (B, K, K) with
-    the degrees-of-freedom correction T-p-Kp-1 (statsmodels' and Lütkepohl's choice).
-    """
-    B, T, K = y.shape
-    Y, X = lag_matrix(y, lags)
-    beta, resid = batched_ols(X, Y)
-    n = T - lags
-    dof = n - K * lags - 1
-    sigma = np.swapaxes(resid, -1, -2) @ resid / dof
-    coefs = np.swapaxes(beta[:, 1:, :].reshape(B, lags, K, K), -1, -2)
-    return beta[:, 0, :], coefs, resid, sigma
+    """OLS VAR(p) with a constant for a batch of series ``y`` (B, T, K): :func:`var_fit_batch`."""
+    return var_fit_batch(y, lags)
 
 
 def ma_matrices(coefs: np.ndarray, horizon: int) -> np.ndarray:
@@ -147,20 +134,107 @@ def _responses(coefs: np.ndarray, sigma: np.ndarray, horizon: int) -> dict[str, 
 
 
 def _simulate(y0: np.ndarray, intercept: np.ndarray, coefs: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Recursive design: y*_t = c + sum_j A_j y*_{t-j} + u*_t from the observed first p values.
+    """Recursive design: y*_t = c + sum_j A_j y*_{t-j} + u*_t from the observed first p values
+    (:func:`simulate_var_paths`). ``u`` is (B, n, K); returns (B, p + n, K)."""
+    return simulate_var_paths(np.asarray(y0)[: coefs.shape[-3]], intercept, coefs, u)
 
-    ``u`` is (B, n, K); returns (B, p + n, K).
+
+def var_fit_batch(y: np.ndarray, lags: int):
+    """OLS VAR(p) with a constant for a batch ``y`` (B, T, K).
+
+    Returns
+    -------
+    intercept (B, K), coefs (B, p, K, K) with ``coefs[b, j, i, k]`` the effect of variable k
+    at lag j+1 on variable i, residuals (B, T-p, K), sigma (B, K, K) with the
+    ``T - p - Kp - 1`` degrees-of-freedom correction (statsmodels' choice).
     """
-    p = coefs.shape[0]
+    B, T, K = y.shape
+    p = lags
+    n = T - p
+    # normal equations from cross-products of lagged views (no (B, n, 1 + Kp) design copy)
+    Y = y[:, p:, :]
+    Z = [y[:, p - j : T - j, :] for j in range(1, p + 1)]
+    k = 1 + K * p
+    XtX = np.empty((B, k, k))
+    XtY = np.empty((B, k, K))
+    XtX[:, 0, 0] = n
+    XtY[:, 0, :] = Y.sum(axis=1)
+    for i in range(p):
+        si = slice(1 + i * K, 1 + (i + 1) * K)
+        Zi_t = np.swapaxes(Z[i], 1, 2)
+        s_i = Z[i].sum(axis=1)
+        XtX[:, 0, si] = s_i
+        XtX[:, si, 0] = s_i
+        XtY[:, si, :] = Zi_t @ Y
+        for j in range(i, p):
+            sj = slice(1 + j * K, 1 + (j + 1) * K)
+            block = Zi_t @ Z[j]
+            XtX[:, si, sj] = block
+            XtX[:, sj, si] = np.swapaxes(block, 1, 2)
+    beta = np.linalg.solve(XtX, XtY)
+    resid = Y - beta[:, None, 0, :]
+    for j in range(p):  # K rank-one updates: faster than a batched (n, K) @ (K, K) product
+        for kk in range(K):
+            resid -= Z[j][:, :, kk : kk + 1] * beta[:, None, 1 + j * K + kk, :]
+    dof = n - K * p - 1
+    sigma = np.swapaxes(resid, -1, -2) @ resid / dof
+    coefs = np.swapaxes(beta[:, 1:, :].reshape(B, p, K, K), -1, -2)
+    return beta[:, 0, :], coefs, resid, sigma
+
+
+def simulate_var_paths(y0: np.ndarray, intercept: np.ndarray, coefs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Recursive VAR paths ``y_t = c + sum_j A_j y_{t-j} + u_t``, batched.
+
+    Parameters
+    ----------
+    y0 : array (p, K) or (B, p, K) starting values
+    intercept : array (K,) or (B, K)
+    coefs : array (p, K, K) or (B, p, K, K)
+    u : array (B, n, K)
+
+    Returns
+    -------
+    array (B, p + n, K)
+    """
     B, n, K = u.shape
+    p = coefs.shape[-3]
     out = np.empty((B, p + n, K))
-    out[:, :p, :] = y0[:p]
-    At = np.swapaxes(coefs, -1, -2)  # (p, K, K): row vector @ A_j'
-    for t in range(p, p + n):
-        acc = intercept + u[:, t - p, :]
-        for j in range(1, p + 1):
-            acc = acc + out[:, t - j, :] @ At[j - 1]
-        out[:, t, :] = acc
+    buf = np.empty((p + n, B, K))  # time-major: each step reads and writes contiguous rows
+    buf[:p] = np.swapaxes(np.broadcast_to(y0, (B, p, K)), 0, 1)
+    ut = np.swapaxes(u, 0, 1)
+    c = np.broadcast_to(intercept, (B, K))
+    if coefs.ndim == 3:  # one VAR for every path: a (B, K) @ (K, K) product per lag
+        At = [np.ascontiguousarray(coefs[j].T) for j in range(p)]
+        for t in range(p, p + n):
+            acc = c + ut[t - p]
+            for j in range(1, p + 1):
+                acc = acc + buf[t - j] @ At[j - 1]
+            buf[t] = acc
+    else:  # a VAR per path: K multiply-adds of (B, K) columns per lag
+        Ajk = [[np.ascontiguousarray(coefs[:, j, :, k]) for k in range(K)] for j in range(p)]
+        for t in range(p, p + n):
+            acc = c + ut[t - p]
+            for j in range(1, p + 1):
+                prev = buf[t - j]
+                for k in range(K):
+                    acc = acc + Ajk[j - 1][k] * prev[:, k : k + 1]
+            buf[t] = acc
+    out[:] = np.swapaxes(buf, 0, 1)
+    return out
+
+
+def simulate_var_paths_reference(y0, intercept, coefs, u) -> np.ndarray:
+    """Reference for :func:`simulate_var_paths` (one shared VAR): a loop per sample and period."""
+    B, n, K = u.shape
+    p = coefs.shape[0]
+    out = np.empty((B, p + n, K))
+    for b in range(B):
+        out[b, :p] = y0
+        for t in range(p, p + n):
+            v = intercept + u[b, t - p]
+            for j in range(1, p + 1):
+                v = v + coefs[j - 1] @ out[b, t - j]
+            out[b, t] = v
     return out
 
 
@@ -743,31 +817,56 @@ def net_liquidity_growth(bundle) -> pd.Series:
     return np.log(m).diff().dropna().rename("NETLIQ")
 
 
-def _system_frames(bundle) -> dict[str, tuple[pd.DataFrame, tuple[str, ...], str]]:
+@dataclass(frozen=True, slots=True)
+class _Roles:
+    """The series keys the VAR family uses, picked by role (never by ticker)."""
+
+    small: str
+    large: str | None
+    crypto: tuple[str, ...]  # up to two available crypto series, in config order
+
+    @staticmethod
+    def of(bundle) -> "_Roles":
+        small = bundle.key_for_role("small_caps")
+        if small is None:
+            raise MissingSeriesError(("<small_caps>",), "no available series with role 'small_caps'")
+        return _Roles(small, bundle.key_for_role("large_caps"), bundle.keys_with_role("crypto")[:2])
+
+
+def _system_frames(bundle, k: _Roles) -> dict[str, tuple[pd.DataFrame, tuple[str, ...], str]]:
     """name -> (frame in Cholesky order, units, title); a value may be a NotTestable."""
     out: dict = {}
-    crypto = [k for k in ("BTC", "ETH")]
+    lead = k.crypto[0] if k.crypto else None
+
+    def need(*keys):
+        if None in keys or not k.crypto:
+            raise MissingSeriesError(("<crypto>",) if not k.crypto else ("<large_caps>",),
+                                     "no available series with role " + ("'crypto'" if not k.crypto else "'large_caps'"))
+
     try:
-        out["rut_crypto"] = (bundle.returns(["RUT", *crypto], "monthly"),
-                             ("log-return",) * 3, "RUT → crypto (C3)")
+        need()
+        out["rut_crypto"] = (bundle.returns([k.small, *k.crypto], "monthly"),
+                             ("log-return",) * (1 + len(k.crypto)), f"{k.small} → crypto (C3)")
     except MissingSeriesError as exc:
         out["rut_crypto"] = NotTestable(str(exc), missing=tuple(exc.keys))
     try:
+        need(k.large)
         key = bundle.key_for_role("credit_spread")
         if key is None:
             raise MissingSeriesError(("<credit_spread>",), "no available series with role 'credit_spread'")
         ds = credit_spread_change(bundle, key)
-        r = bundle.returns(["GSPC", "RUT", "BTC"], "monthly")
+        r = bundle.returns([k.large, k.small, lead], "monthly")
         frame = pd.concat([ds, r], axis=1, join="inner").dropna()
         out["credit"] = (frame, ("change, percentage points", "log-return", "log-return", "log-return"),
-                         f"credit spread ({key}) → GSPC → RUT → BTC (C5)")
+                         f"credit spread ({key}) → {k.large} → {k.small} → {lead} (C5)")
     except MissingSeriesError as exc:
         out["credit"] = NotTestable(str(exc), missing=tuple(exc.keys))
     try:
+        need()
         g = net_liquidity_growth(bundle)
-        r = bundle.returns(["RUT", "BTC"], "monthly")
+        r = bundle.returns([k.small, lead], "monthly")
         frame = pd.concat([g, r], axis=1, join="inner").dropna()
-        out["liquidity"] = (frame, ("log change", "log-return", "log-return"), "net liquidity → RUT, BTC (C6)")
+        out["liquidity"] = (frame, ("log change", "log-return", "log-return"), f"net liquidity → {k.small}, {lead} (C6)")
     except MissingSeriesError as exc:
         out["liquidity"] = NotTestable(str(exc), missing=tuple(exc.keys))
     return out
@@ -795,7 +894,8 @@ def run_var(bundle, cfg) -> VarResults:
     H, B = a.irf_horizon, a.bootstrap_reps
     systems: dict = {}
     draws: dict = {}
-    frames = _system_frames(bundle)
+    roles = _Roles.of(bundle)
+    frames = _system_frames(bundle, roles)
     for k, (name, spec) in enumerate(frames.items(), start=1):
         if isinstance(spec, NotTestable):
             systems[name] = spec
@@ -822,24 +922,24 @@ def run_var(bundle, cfg) -> VarResults:
     c3: list[ResponseTest] = []
     sa = systems["rut_crypto"]
     if isinstance(sa, VarSystemResult):
-        for kind in distinct_irf_kinds(sa.variables, "RUT"):
-            for crypto in ("BTC", "ETH"):
+        for kind in distinct_irf_kinds(sa.variables, roles.small):
+            for crypto in roles.crypto:
                 for h in C3_HORIZONS:
-                    c3.append(_response_test(sa, draws["rut_crypto"], kind, crypto, "RUT", h, True, "C3-VAR"))
+                    c3.append(_response_test(sa, draws["rut_crypto"], kind, crypto, roles.small, h, True, "C3-VAR"))
     c3t = _wrap(c3, "C3-VAR")
     c3r: list[ResponseTest] = []
     sr = systems["rut_crypto_p3"]
     if isinstance(sr, VarSystemResult):
-        for crypto in ("BTC", "ETH"):
+        for crypto in roles.crypto:
             for h in C3_HORIZONS:
-                c3r.append(_response_test(sr, draws["rut_crypto_p3"], "orth", crypto, "RUT", h, True,
+                c3r.append(_response_test(sr, draws["rut_crypto_p3"], "orth", crypto, roles.small, h, True,
                                           "C3-VAR-robust"))
     c3r = _wrap(c3r, "C3-VAR-robust")
     primary = tuple(row.test for row in c3t if row.kind == "orth" and row.horizon == 3)
 
     sb = systems["credit"]
     if isinstance(sb, VarSystemResult):
-        c5 = peak_order(sb, draws["credit"], sb.variables[0])
+        c5 = peak_order(sb, draws["credit"], sb.variables[0], responders=tuple(sb.variables[1:]))
     else:
         c5 = NotTestable(f"credit-spread VAR not estimated: {sb.reason}", missing=sb.missing)
 
@@ -847,7 +947,7 @@ def run_var(bundle, cfg) -> VarResults:
     sc = systems["liquidity"]
     if isinstance(sc, VarSystemResult):
         for kind in distinct_irf_kinds(sc.variables, "NETLIQ"):
-            for resp in ("RUT", "BTC"):
+            for resp in sc.variables[1:]:
                 for h in C3_HORIZONS:
                     c6.append(_response_test(sc, draws["liquidity"], kind, resp, "NETLIQ", h, False, "C6-VAR"))
     c6t = _wrap(c6, "C6-VAR")
