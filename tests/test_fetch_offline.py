@@ -122,3 +122,42 @@ def test_a_delisted_symbol_does_not_stop_its_source(config, monkeypatch):
         fetch(config.series_by_key("RUT"))
     assert fetch(config.series_by_key("GSPC")).origin == "y"
     assert calls == ["^RUT", "^GSPC"]  # not retried, and the source goes on
+
+
+def test_fetch_command_prints_one_line_per_failed_source(tmp_path, monkeypatch):
+    """`reportgen fetch` with every connection refused: one condensed line per source (not
+    one per series), no yfinance noise, exit 4, the cache untouched."""
+    import re
+
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+    from tests.conftest import ROOT
+
+    cfg_path = tmp_path / "config.toml"
+    cfg_path.write_text((ROOT / "config.toml").read_text(encoding="utf-8")
+                        .replace("fetch_backoff_seconds = 2.0", "fetch_backoff_seconds = 0.0"), encoding="utf-8")
+    tries = []
+
+    def refused(s, start, now, history=None):
+        tries.append(s.symbol)
+        raise SourceError(f"yfinance {s.symbol}: network error: ConnectionError: Connection refused")
+
+    def fred_refused(s, opener=None):
+        tries.append(s.symbol)
+        raise SourceError(f"FRED {s.symbol}: [Errno 111] Connection refused")
+
+    monkeypatch.setattr(store, "check_resolves", lambda host, what: None)
+    monkeypatch.setattr(store, "fetch_yfinance", refused)
+    monkeypatch.setattr(store, "fetch_fred", fred_refused)
+    result = CliRunner().invoke(main, ["--config", str(cfg_path), "fetch"])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 4, result.output
+    assert "Traceback" not in result.output
+    assert tries == ["^RUT"] * 4 + ["BAMLH0A0HYM2"] * 4  # 1 + 3 retries for the first series of each source
+    assert re.search(r"failed yfinance: 6 series failed \(RUT, GSPC, BTC, ETH, SOL, IWM\): yfinance \^RUT: failed after "
+                     r"4 attempts: yfinance \^RUT: network error: ConnectionError: Connection refused", out), out
+    assert re.search(r"failed fred: 5 series failed \(HYOAS, BAA10Y, WALCL, TGA, RRP\): fred BAMLH0A0HYM2: failed after "
+                     r"4 attempts", out), out
+    assert out.count("failed yfinance") == 1 and "skipped" not in out
+    assert not (tmp_path / "cache").exists()

@@ -10,6 +10,7 @@ import pandas as pd
 
 from reportgen.errors import DataValidationError
 
+EARLIEST = dt.date(1800, 1, 1)  # no market series starts earlier; older dates are typos (0024-, 1024-)
 IMPOSSIBLE_LOG_RETURN = 5.0  # a one-day move of e^5 ≈ 148× (or 1/148) is a data error, not a market move
 
 
@@ -90,6 +91,10 @@ def validate_frame(raw: pd.DataFrame, name: str, kind: str, max_abs_log_return: 
         raise DataValidationError(
             f"{name}: unparseable date {raw['date'].iloc[i]!r} at row {i + 2}; expected YYYY-MM-DD"
         )
+    ancient = (dates < pd.Timestamp(EARLIEST)).to_numpy()
+    if ancient.any():
+        i = int(np.flatnonzero(ancient)[0])
+        raise DataValidationError(f"{name}: date {date_text.iloc[i]} at row {i + 2} is before {EARLIEST}; not a market date")
     future = (dates > pd.Timestamp(today)).to_numpy()
     if future.any():
         i = int(np.flatnonzero(future)[0])
