@@ -213,7 +213,8 @@ def test_run_regimes_missing_series_is_not_testable(config):
     res = run_regimes(bundle, config)
     assert isinstance(res.c8_primary, NotTestable) and "BTC" in res.c8_primary.missing
     assert isinstance(res.break_primary, NotTestable)
-    assert res.break_near_etf is None and res.break_distance_days is None
+    assert res.break_near_etf is None and res.break_distance_months is None
+    assert isinstance(res.c8_break, NotTestable) and res.c8_attributable is None
     assert [t.asset for t in res.drawdowns] == ["RUT"]
     assert not res.c9_testable and res.c8_verdict_cap == "partly supported"
     names = dict(res.not_testable)
@@ -245,9 +246,30 @@ def test_run_regimes_on_snapshot(snapshot_results, config):
     assert seconds < 60
     assert res.not_testable == ()
     p = res.c8_primary
-    assert isinstance(p, HypothesisTest) and p.family == "C8" and p.name == "regime_lr_BTC_garch"
-    assert 0 <= p.pvalue <= 1 and p.ci_low < p.effect < p.ci_high and 0.3 < p.effect < 3
+    assert isinstance(p, HypothesisTest) and p.family == "C8" and p.name == "level_shift_BTC_RUT"
+    assert 0 <= p.pvalue <= 1 and p.ci_low < p.effect < p.ci_high and -0.9 < p.effect < 0.9
+    assert p.pvalue_holm is None  # the primary is judged alone at alpha
     assert p.sample_start >= config.data.sample_start
+    assert res.c8_shift.effect == p.effect and res.c8_shift.pvalue == p.pvalue
+    assert res.min_effect == config.rules.min_volatility_change > 0
+    # secondaries: Holm among themselves, no duplicate of the primary, no Wald twin of an LR test
+    names = [t.name for t in res.c8_secondary]
+    assert names[:2] == ["level_shift_BTC_GSPC", "level_shift_BTC_alone"]
+    assert not any(n.startswith("regime_wald") for n in names) and "level_shift_BTC_RUT" not in names
+    assert len(set(names)) == len(names) and all(t.family == "C8 secondary" for t in res.c8_secondary)
+    assert res.c8_tests == (p,) + res.c8_secondary
+    lr = next(t for t in res.c8_secondary if t.name == "regime_lr_BTC_garch")
+    assert "not a change in the volatility level" in lr.effect_label
+    b = res.c8_break
+    assert b.ci_low <= b.break_month <= b.ci_high and res.break_near_etf is b.reference_in_ci
+    assert res.break_distance_months == b.distance_months
+    for f in res.regime_fits:
+        assert len(f.at_bound) == len(f.params)
+        if f.integrated:
+            assert f.at_bound[f.param_names.index("alpha")] and f.at_bound[f.param_names.index("beta")]
+    for s in res.break_scans:
+        assert [q for q, _ in s.critical_values_mcse] == [0.90, 0.95, 0.99]
+        assert all(v > 0 for _, v in s.critical_values_mcse)
     for f in res.regime_fits:
         assert 0.5 < f.persistence <= 1 and 2 < f.nu < 10
     for s in res.split_fits:
@@ -257,7 +279,7 @@ def test_run_regimes_on_snapshot(snapshot_results, config):
     vols = {v.asset: v for v in res.vol_by_regime}
     assert 0.3 < vols["BTC"].vol_pre < 1.5 and 0.05 < vols["GSPC"].vol_post < 0.4
     assert {b.asset for b in res.break_scans} == {"BTC", "ETH"}
-    assert isinstance(res.break_distance_days, int) and isinstance(res.break_near_etf, bool)
+    assert isinstance(res.break_distance_months, int) and isinstance(res.break_near_etf, bool)
     dd = {t.asset: t for t in res.drawdowns}
     assert set(dd) == {"BTC", "ETH", "RUT", "GSPC"}
     assert -0.95 < dd["BTC"].max_drawdown.depth < -0.5
@@ -291,8 +313,9 @@ def test_run_regimes_before_enough_post_data(snapshot_bundle, config):
 
     res = run_regimes(snapshot_bundle.truncated(dt.date(2024, 6, 30)), config)
     assert isinstance(res.c8_primary, NotTestable)
-    assert "need 250 daily returns in each regime" in res.c8_primary.reason
-    assert isinstance(res.break_primary, NotTestable) and res.break_near_etf is None
+    assert "need 12 months with 15 trading days in each regime" in res.c8_primary.reason
+    assert isinstance(res.break_primary, NotTestable)
+    assert not isinstance(res.c8_break, NotTestable)  # the break date needs no post-ETF sample
     assert res.drawdowns and res.drawdown_rates  # drawdowns still computed
     assert all(c.end <= dt.date(2024, 6, 30) for c in res.drawdown_rates)
 

@@ -11,8 +11,9 @@ What the verdict engine reads
   after ``cfg.volatility.etf_date``, OLS with a Newey-West t and a null-imposed
   moving-block bootstrap p-value (one-sided, H1: BTC calmer relative to the Russell 2000).
   ``effect = exp(shift / 2) - 1`` is the relative change in BTC's volatility relative to
-  the RUT's (claimed sign: negative), with a ``1 - 2 alpha`` interval whose upper bound is
-  below 0 exactly when ``pvalue <= alpha``. ``c8_shift`` holds the full result.
+  the RUT's (claimed sign: negative), with a ``1 - alpha`` studentised-bootstrap interval
+  (its upper bound is below 0 exactly when ``pvalue <= alpha/2``). ``c8_shift`` holds the
+  full result.
 * ``min_effect`` -- ``cfg.rules.min_volatility_change`` (positive magnitude: at least 10%
   lower volatility).
 * ``c8_break`` -- least-squares date of the largest shift in the mean of ``d_t`` with Bai's

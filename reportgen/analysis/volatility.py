@@ -387,11 +387,10 @@ class RegimeGarch:
         wald = (delta / delta_se) ** 2 if delta_se > 0 else float("nan")
         start, end = as_date(self.returns.index[0]), as_date(self.returns.index[-1])
         bd = self.break_date
-        null = f"{self.asset} variance level is the same before and from {bd} (delta = 0)"
-        alt = f"{self.asset} variance level shifts at {bd} (delta != 0)"
-        label = ("post/pre ratio of unconditional volatility, exp(delta/2)" if not integrated else
-                 "jump ratio of conditional volatility at the date, exp(delta/2) (integrated model: "
-                 "no unconditional volatility)")
+        null = f"{self.asset}'s GARCH variance intercept is the same before and from {bd} (delta = 0)"
+        alt = f"{self.asset}'s GARCH variance intercept shifts at {bd} (delta != 0)"
+        label = ("exp(delta/2): a shift in the GARCH variance intercept (a ratio of intercepts, not a change "
+                 "in the volatility level when persistence is near 1)")
         ratio = math.exp(delta / 2)
         lr_test = HypothesisTest(
             name=f"regime_lr_{self.asset}_{self.model}",
@@ -997,8 +996,8 @@ class LevelShiftResult:
     Newey-West standard error and ``stat = shift / se``. ``effect = exp(shift / 2) - 1`` is
     the relative change in the crypto asset's volatility relative to the control (negative:
     calmer, the claimed direction); ``ci_low``/``ci_high`` its ``ci_level`` interval
-    (studentised null-imposed block bootstrap, the two one-sided ``alpha`` bounds, so the
-    upper bound is below 0 exactly when ``pvalue <= alpha``). ``pvalue`` is one-sided
+    (studentised null-imposed block bootstrap, bounds at ``alpha/2`` and ``1 - alpha/2``:
+    the upper bound is below 0 exactly when ``pvalue <= alpha/2``). ``pvalue`` is one-sided
     (H1: shift < 0), ``pvalue_upper`` the mirror image (H1: shift > 0), for "contradicted".
     ``months`` are the first days of the months used; ``post`` marks the post-date months;
     the month containing ``date`` is dropped (``dropped_month``) unless ``date`` is its
@@ -1159,7 +1158,8 @@ def level_shift_test(D: np.ndarray, post: np.ndarray, *, maxlags: int, block: in
         Bootstrap draws (``alpha * (reps + 1)`` should be an integer).
     rng : numpy.random.Generator
     alpha : float
-        Each one-sided bound of the interval is at ``alpha`` (interval level ``1 - 2 alpha``).
+        The interval has level ``1 - alpha`` (bounds from the ``alpha/2`` and ``1 - alpha/2``
+        quantiles of the bootstrap t).
     planted : array (E,), optional
         Shifts added to the post months of every column before testing (the self-check's
         planted effects): the test of ``D + planted[e] * post`` for each ``e``, computed from
@@ -1236,7 +1236,7 @@ def level_shift_test(D: np.ndarray, post: np.ndarray, *, maxlags: int, block: in
     bp = mp1 - mp0
     gp = c[:, None] * (ps - np.where(post[:, None], mp1[None], mp0[None]))  # (n, reps)
     Cq = _hac_parts(gp, gp, L)
-    k = int(math.floor(alpha * (reps + 1)))
+    k = int(math.floor(alpha / 2 * (reps + 1)))  # order statistic of the alpha/2 quantile
     p_lo, p_hi = np.empty((E, S)), np.empty((E, S))
     lo_q, hi_q = np.empty((E, S)), np.empty((E, S))
     for a in range(0, S, chunk):
@@ -1314,7 +1314,7 @@ def volatility_level_shift(crypto_returns: pd.Series, control_returns: pd.Series
         Moving-block bootstrap block length (months) and draws.
     seed : int or numpy.random.Generator
     alpha : float
-        One-sided level; the interval has level ``1 - 2 alpha``.
+        Level of the one-sided test; the interval has level ``1 - alpha``.
     min_months : int
         Months needed in each regime.
 
@@ -1359,7 +1359,7 @@ def volatility_level_shift(crypto_returns: pd.Series, control_returns: pd.Series
         mean_pre=val["mean_pre"], mean_post=val["mean_post"], shift=val["shift"], se=val["se"], stat=val["stat"],
         maxlags=L, pvalue=val["pvalue"], pvalue_upper=val["pvalue_upper"], pvalue_hac=float(norm.cdf(val["stat"])),
         effect=math.expm1(val["shift"] / 2), ci_low=math.expm1(val["ci_low"] / 2),
-        ci_high=math.expm1(val["ci_high"] / 2), ci_level=1 - 2 * alpha, block=min(block, d.size), reps=int(reps),
+        ci_high=math.expm1(val["ci_high"] / 2), ci_level=1 - alpha, block=min(block, d.size), reps=int(reps),
         months=tuple(_month_first(p) for p in d.index), d=as_tuple(d.to_numpy()),
         post=tuple(bool(v) for v in post),
     )
