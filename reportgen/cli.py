@@ -8,7 +8,11 @@ Exit codes: 0 ok · 1 other reportgen error · 2 bad config or usage · 3 invali
 from __future__ import annotations
 
 import datetime as dt
+import os
+import platform
 import sys
+import tempfile
+import traceback
 from functools import wraps
 from pathlib import Path
 
@@ -16,6 +20,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from reportgen import __version__
 from reportgen.config import Config, load_config
 from reportgen.errors import ReportgenError, SourceError
 
@@ -29,8 +34,47 @@ def _fail(exc: ReportgenError) -> None:
     sys.exit(exc.exit_code)
 
 
+INTERNAL_ERROR_EXIT = 1
+
+
+def crash_log_dir() -> Path:
+    """Where tracebacks of unexpected errors go: ``$REPORTGEN_LOG_DIR``, else
+    ``$XDG_STATE_HOME/reportgen`` (``~/.local/state/reportgen``), else the temp folder."""
+    env = os.environ.get("REPORTGEN_LOG_DIR")
+    if env:
+        return Path(env)
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "reportgen"
+
+
+def write_crash_log(exc: BaseException) -> Path | None:
+    """Write the traceback of ``exc`` to a new log file; return its path (None if no folder
+    could be written: the terminal still gets only the one line)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    name = f"crash-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+    text = (
+        f"reportgen {__version__} internal error at {now.isoformat(timespec='seconds')}\n"
+        f"command: {' '.join(sys.argv)}\ncwd: {os.getcwd()}\n"
+        f"python: {platform.python_version()} on {platform.platform()}\n\n"
+        + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    )
+    for folder in (crash_log_dir(), Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
 def clean_errors(func):
-    """Turn ReportgenError (and Ctrl-C) into a message and an exit code."""
+    """Turn ReportgenError (and Ctrl-C) into a message and an exit code.
+
+    Anything else is a bug: exit 1 with one line naming the log file that holds the
+    traceback; the traceback never reaches the terminal.
+    """
 
     @wraps(func)
     def wrapper(*args, **kwargs):
@@ -41,6 +85,13 @@ def clean_errors(func):
         except KeyboardInterrupt:
             console.print("[yellow]interrupted; nothing was written[/]")
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one top-level catch-all, by design
+            path = write_crash_log(exc)
+            where = f"details in {path}" if path else "no log file could be written"
+            console.print(f"[bold red]error:[/] internal error, please report; {escape(where)}")
+            sys.exit(INTERNAL_ERROR_EXIT)
 
     return wrapper
 
@@ -55,6 +106,8 @@ def _date(ctx, param, value):
 
 
 @click.group(help="Test the 'Russell 2000 breakouts lead crypto' claims and write the research report.")
+@click.version_option(__version__, "--version", prog_name="reportgen", message="%(prog)s %(version)s",
+                      help="Show the version and exit.")
 @click.option("--config", "config_path", default="config.toml", show_default=True, type=click.Path(dir_okay=False),
               help="Configuration file.")
 @click.pass_context
@@ -111,11 +164,13 @@ def import_(ctx: click.Context, folder: str) -> None:
     console.print(f"cache: {cache_dir(cfg)}")
 
 
-@main.command(help="Run every analysis and write output/<YYYY-MM>/report.pdf, report.html and results.json.")
+@main.command(help="Run every analysis and write output/<YYYY-MM>/report.pdf, report.html and results.json "
+                   "(YYYY-MM: the data's last complete month).")
 @click.option("--as-of", "as_of", callback=_date, default=None, metavar="YYYY-MM-DD",
-              help="Truncate all data at this date: the report as it would have been written then.")
+              help="Truncate all data at this date: the report as it would have been written then, "
+                   "in its own folder output/<YYYY-MM>-as-of-<YYYY-MM-DD>/.")
 @click.option("--offline", is_flag=True, help="Do not try a live refresh; use the cache as it is.")
-@click.option("--no-pdf", is_flag=True, help="Skip the PDF (HTML and results.json only).")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (HTML and results.json only); an existing PDF is kept.")
 @click.pass_context
 @clean_errors
 def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool) -> None:
@@ -124,12 +179,10 @@ def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool
     from reportgen.pipeline import build as run_build
 
     cfg = _config(ctx)
-    today = dt.date.today()
-    if as_of is not None and as_of > today:
-        raise ReportgenError(f"--as-of {as_of} is in the future", hint="choose a date up to today")
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # the run's one clock reading
     started = time.perf_counter()
     with console.status("building") as status:
-        outcome = run_build(cfg, today=today, as_of=as_of, offline=offline, pdf=not no_pdf,
+        outcome = run_build(cfg, now=now, as_of=as_of, offline=offline, pdf=not no_pdf,
                             progress=lambda msg: status.update(msg))
     for f in outcome.refresh_failures:
         console.print(f"[yellow]live refresh failed[/] {f.key}: {f.message}")
@@ -138,7 +191,10 @@ def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool
     for v in outcome.verdicts:
         console.print(f"{v.claim.id:<4} {v.verdict.value:<22} {v.claim.title}")
     for path in outcome.files:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape(str(path))}")
+    if no_pdf and (outcome.folder / "report.pdf").exists():
+        console.print(f"[yellow]kept[/] {escape(str(outcome.folder / 'report.pdf'))} from an earlier build "
+                      "(not rebuilt: --no-pdf)")
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 
@@ -173,6 +229,7 @@ def diff(ctx: click.Context, month_a: str, month_b: str) -> None:
 
 @main.command(help="Exploratory scan of every ordered leader -> follower pair of the cached series (wild-bootstrap "
                    "Granger, Benjamini-Hochberg over the grid); writes output/scan-<YYYY-MM-DD>/scan.csv and scan.html.")
+
 @click.option("--series", default=None, metavar="A,B,C",
               help="Series keys to scan (default: scan.series, else every cached series).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
@@ -216,7 +273,6 @@ def scan(ctx: click.Context, series: str | None, out_dir: str | None, scheduler:
     if promote is not None:
         click.echo(promote_snippet(result, promote), nl=False)
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import math
+import re
 import tomllib
 import types
 import typing
@@ -34,6 +36,36 @@ ROLES = (
 )
 PAGE_SIZES = ("A4", "Letter")
 BREAKOUT_KINDS = ("ath_after_drawdown", "high_52w", "threshold")
+
+# Names that reach file names, figure labels (matplotlib mathtext treats $, \\, ^, _ specially
+# inside $...$) and HTML ids: letters, digits, underscore and hyphen only.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+NAME_RULE = "1 to 32 characters from A-Z a-z 0-9 _ -"
+# Source symbols also name the CSV files of a snapshot: no path separators, no leading dot.
+SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9^=_-][A-Za-z0-9^=._-]{0,31}")
+SYMBOL_RULE = "1 to 32 characters from A-Z a-z 0-9 ^ = . _ - (not starting with a dot)"
+
+# Upper bounds on every count: what one build may cost (time and memory) stays bounded.
+BOUNDS = {
+    "analysis.bootstrap_reps": (99, 100_000),
+    "analysis.weekly_max_lag": (1, 26),
+    "analysis.irf_horizon": (1, 24),
+    "analysis.rolling_window_months": (12, 240),
+    "analysis.n_jobs": (1, 64),
+    "analysis.seed": (0, 2**63 - 1),
+    "data.stale_after_days": (1, 3650),
+    "data.fetch_retries": (0, 10),
+    "events.placebo_draws": (999, 100_000),
+    "events.block_length_days": (1, 250),
+    "selfcheck.simulations": (100, 10_000),
+    "rules.min_events": (2, 1000),
+}
+MAX_LIST = {  # longest allowed lists
+    "series": 50,
+    "events.definitions": 20,
+    "selfcheck.effect_grid": 20,
+    "volatility.drawdown_thresholds": 10,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +289,18 @@ def _check(ok: bool, message: str) -> None:
         raise ConfigError(message)
 
 
+def _bounded(key: str, value: int) -> None:
+    lo, hi = BOUNDS[key]
+    _check(lo <= value <= hi, f"{key} must be in {lo}..{hi}, got {value}")
+
+
+def _finite(key: str, value: float | None, lo: float, hi: float, *, open_low: bool = False) -> None:
+    """``value`` in [lo, hi] (or (lo, hi] with ``open_low``), finite; message gives the range."""
+    ok = value is not None and math.isfinite(value) and (lo < value if open_low else lo <= value) and value <= hi
+    bracket = "(" if open_low else "["
+    _check(ok, f"{key} must be in {bracket}{lo:g}, {hi:g}], got {value}")
+
+
 def _validate(cfg: Config) -> None:
     a, r, d, e = cfg.analysis, cfg.rules, cfg.data, cfg.events
     _check(0 < r.alpha < 0.5, f"rules.alpha must be in (0, 0.5), got {r.alpha}")
@@ -267,30 +311,29 @@ def _validate(cfg: Config) -> None:
         a.granger_primary_lag in a.monthly_lags,
         f"analysis.granger_primary_lag must be one of analysis.monthly_lags {a.monthly_lags}, got {a.granger_primary_lag}",
     )
-    _check(1 <= a.weekly_max_lag <= 26, f"analysis.weekly_max_lag must be in 1..26, got {a.weekly_max_lag}")
-    _check(a.bootstrap_reps >= 99, f"analysis.bootstrap_reps must be >= 99, got {a.bootstrap_reps}")
-    _check(a.seed >= 0, f"analysis.seed must be >= 0, got {a.seed}")
-    _check(1 <= a.irf_horizon <= 24, f"analysis.irf_horizon must be in 1..24, got {a.irf_horizon}")
-    _check(
-        12 <= a.rolling_window_months <= 240,
-        f"analysis.rolling_window_months must be in 12..240, got {a.rolling_window_months}",
-    )
-    _check(a.n_jobs >= 1, f"analysis.n_jobs must be >= 1, got {a.n_jobs}")
+    _bounded("analysis.weekly_max_lag", a.weekly_max_lag)
+    _bounded("analysis.bootstrap_reps", a.bootstrap_reps)
+    _bounded("analysis.seed", a.seed)
+    _bounded("analysis.irf_horizon", a.irf_horizon)
+    _bounded("analysis.rolling_window_months", a.rolling_window_months)
+    _bounded("analysis.n_jobs", a.n_jobs)
     _check(d.sample_start >= dt.date(1900, 1, 1), f"data.sample_start is implausible: {d.sample_start}")
-    _check(d.stale_after_days >= 1, f"data.stale_after_days must be >= 1, got {d.stale_after_days}")
-    _check(
-        d.max_abs_daily_log_return > 0,
-        f"data.max_abs_daily_log_return must be > 0, got {d.max_abs_daily_log_return}",
-    )
-    _check(d.fetch_retries >= 0, f"data.fetch_retries must be >= 0, got {d.fetch_retries}")
-    _check(d.fetch_backoff_seconds >= 0, "data.fetch_backoff_seconds must be >= 0")
+    _bounded("data.stale_after_days", d.stale_after_days)
+    _finite("data.max_abs_daily_log_return", d.max_abs_daily_log_return, 0, 10, open_low=True)
+    _bounded("data.fetch_retries", d.fetch_retries)
+    _finite("data.fetch_backoff_seconds", d.fetch_backoff_seconds, 0, 300)
     _check(d.sample_start < dt.date.today(), f"data.sample_start {d.sample_start} is in the future")
 
+    _check(len(cfg.report.title) <= 300, f"report.title must be at most 300 characters, got {len(cfg.report.title)}")
+    _check(len(cfg.series) <= MAX_LIST["series"], f"series must list at most {MAX_LIST['series']} entries, got {len(cfg.series)}")
+    for i, s in enumerate(cfg.series):
+        _check(NAME_PATTERN.fullmatch(s.key) is not None, f"series[{i}].key must be {NAME_RULE}; got {s.key!r}")
+        _check(SYMBOL_PATTERN.fullmatch(s.symbol) is not None and ".." not in s.symbol,
+               f"series.{s.key}.symbol must be {SYMBOL_RULE}; got {s.symbol!r}")
     keys = [s.key for s in cfg.series]
     _check(len(keys) == len(set(keys)), f"series keys must be unique; got {keys}")
     for s in cfg.series:
         _check(s.role in ROLES, f"series.{s.key}.role must be one of {ROLES}, got {s.role!r}")
-        _check(s.key.isidentifier(), f"series key must be letters, digits, _ ; got {s.key!r}")
     _check(
         len(cfg.series_by_role("small_caps")) == 1,
         "exactly one series must have role 'small_caps' (the Russell 2000)",
@@ -299,9 +342,14 @@ def _validate(cfg: Config) -> None:
     _check(len(e.horizons_months) > 0, "events.horizons_months must list at least one horizon")
     for h in e.horizons_months:
         _check(1 <= h <= 12, f"events.horizons_months must be in 1..12, got {h}")
-    _check(e.placebo_draws >= 999, f"events.placebo_draws must be >= 999, got {e.placebo_draws}")
-    _check(e.block_length_days >= 1, f"events.block_length_days must be >= 1, got {e.block_length_days}")
+    _bounded("events.placebo_draws", e.placebo_draws)
+    _bounded("events.block_length_days", e.block_length_days)
+    _finite("events.round_threshold", e.round_threshold, 0, 1e7, open_low=True)
     _check(len(e.definitions) > 0, "events.definitions must list at least one breakout definition")
+    _check(len(e.definitions) <= MAX_LIST["events.definitions"],
+           f"events.definitions must list at most {MAX_LIST['events.definitions']} definitions, got {len(e.definitions)}")
+    for i, b in enumerate(e.definitions):
+        _check(NAME_PATTERN.fullmatch(b.name) is not None, f"events.definitions[{i}].name must be {NAME_RULE}; got {b.name!r}")
     names = [b.name for b in e.definitions]
     _check(len(names) == len(set(names)), f"events.definitions names must be unique; got {names}")
     _check(e.primary_definition in names,
@@ -320,16 +368,23 @@ def _validate(cfg: Config) -> None:
                 f"{w}.months_below must be in 1..60, got {b.months_below}",
             )
         elif b.kind == "threshold":
-            _check(b.level is not None and b.level > 0, f"{w}.level must be > 0, got {b.level}")
+            _finite(f"{w}.level", b.level, 0, 1e7, open_low=True)
 
+    _check(len(cfg.volatility.drawdown_thresholds) <= MAX_LIST["volatility.drawdown_thresholds"],
+           f"volatility.drawdown_thresholds must list at most {MAX_LIST['volatility.drawdown_thresholds']} thresholds")
     for t in cfg.volatility.drawdown_thresholds:
         _check(0 < t < 1, f"volatility.drawdown_thresholds must be in (0, 1), got {t}")
-    _check(cfg.selfcheck.simulations >= 100, f"selfcheck.simulations must be >= 100, got {cfg.selfcheck.simulations}")
+    _bounded("selfcheck.simulations", cfg.selfcheck.simulations)
     _check(len(cfg.selfcheck.effect_grid) >= 2, "selfcheck.effect_grid must list at least two effect sizes")
+    _check(len(cfg.selfcheck.effect_grid) <= MAX_LIST["selfcheck.effect_grid"],
+           f"selfcheck.effect_grid must list at most {MAX_LIST['selfcheck.effect_grid']} effect sizes, "
+           f"got {len(cfg.selfcheck.effect_grid)}")
+    for g in cfg.selfcheck.effect_grid:
+        _finite("selfcheck.effect_grid", g, 0, 20)
     _check(0 < r.min_power < 1, f"rules.min_power must be in (0, 1), got {r.min_power}")
-    _check(r.min_effect_monthly_return > 0, f"rules.min_effect_monthly_return must be > 0, got {r.min_effect_monthly_return}")
+    _finite("rules.min_effect_monthly_return", r.min_effect_monthly_return, 0, 1, open_low=True)
     _check(0 < r.min_volatility_change < 1, f"rules.min_volatility_change must be in (0, 1), got {r.min_volatility_change}")
-    _check(r.min_events >= 2, f"rules.min_events must be >= 2, got {r.min_events}")
+    _bounded("rules.min_events", r.min_events)
     _validate_scan(cfg)
 
 
@@ -356,14 +411,26 @@ def _validate_scan(cfg: Config) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
+def _hint(path: str) -> str:
+    """The hint of a config error, naming the file actually in use."""
+    if path == "<string>":
+        return ConfigError.hint
+    return f"fix the key named above in {path} (the file given by --config, default config.toml)"
+
+
 def parse_config(text: str, path: str = "<string>") -> Config:
     """Parse and validate config text. Raises :class:`ConfigError` on the first problem."""
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    cfg = _build(Config, table, "")
-    _validate(cfg)
+        raise ConfigError(f"{path} is not valid TOML: {exc}", hint=_hint(path)) from None
+    try:
+        cfg = _build(Config, table, "")
+        _validate(cfg)
+    except ConfigError as exc:
+        if exc.hint == ConfigError.hint:
+            exc.hint = _hint(path)
+        raise
     return dataclasses.replace(cfg, path=path, sha256=hashlib.sha256(text.encode()).hexdigest())
 
 
@@ -372,4 +439,17 @@ def load_config(path: str | Path = "config.toml") -> Config:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"config file {p} not found", hint="pass --config PATH or run from the project folder")
-    return parse_config(p.read_text(encoding="utf-8"), str(p))
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"config file {p} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ConfigError(f"config file {p} contains a NUL byte at offset {nul}; it is not a text file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {p} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        ) from None
+    return parse_config(text, str(p))

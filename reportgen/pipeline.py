@@ -22,6 +22,7 @@ from reportgen.data.store import Fetcher, SeriesOutcome, cache_dir, default_fetc
 from reportgen.errors import CacheError, InsufficientDataError, MissingSeriesError, ReportgenError
 from reportgen.report.output import (
     check_writable_dir,
+    keep_policy,
     last_complete_month,
     recover_locked,
     report_folder_name,
@@ -209,8 +210,7 @@ def build(
     folder = out / report_folder_name(bundle.as_of, as_of)
     progress("render")
     context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
-    html = render_html(context)
-    files = {"report.html": html.encode("utf-8"), "results.json": dumps(document).encode("utf-8")}
+    files = {"results.json": dumps(document).encode("utf-8")}
     files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)
     if pdf:
         progress("pdf")

@@ -61,8 +61,11 @@ def make_folder(folder: Path, bad: str | None = None) -> Path:
 
 
 def cache_bytes(config_path: Path) -> dict[str, bytes]:
+    """The current cache generation's files, by name (empty when there is no cache)."""
+    from reportgen.data.cache import cache_files
+
     cache = config_path.parent / "cache"
-    return {p.name: p.read_bytes() for p in sorted(cache.iterdir())} if cache.exists() else {}
+    return dict(cache_files(cache)) if cache.exists() else {}
 
 
 # --------------------------------------------------------------------------- help text
@@ -228,8 +231,8 @@ def test_build_offline_without_cache_exits_5(config_path):
     assert_clean_failure(result, 5, "cache is empty", "hint: run `reportgen import")
 
 
-def test_build_as_of_before_sample_start_exits_5(config_path, tmp_path):
+def test_build_as_of_before_sample_start_is_a_usage_error(config_path, tmp_path):
     run("--config", str(config_path), "import", str(make_folder(tmp_path / "in")))
     result = run("--config", str(config_path), "build", "--offline", "--no-pdf", "--as-of", "2010-01-01")
-    assert_clean_failure(result, 5, "--as-of 2010-01-01 is before data.sample_start 2014-09-17",
+    assert_clean_failure(result, 2, "--as-of 2010-01-01 is before data.sample_start 2014-09-17",
                          "hint: choose an --as-of date after the sample start")

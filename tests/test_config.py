@@ -161,37 +161,37 @@ def test_missing_title_message():
         ("monthly_lags = [1, 2, 3]", "monthly_lags = [0, 1]", r"analysis\.monthly_lags must be whole months in 1\.\.12, got 0"),
         ("monthly_lags = [1, 2, 3]", "monthly_lags = [13]", r"analysis\.monthly_lags must be whole months in 1\.\.12, got 13"),
         ("weekly_max_lag = 13", "weekly_max_lag = 0", r"analysis\.weekly_max_lag must be in 1\.\.26, got 0"),
-        ("bootstrap_reps = 1999", "bootstrap_reps = 50", r"analysis\.bootstrap_reps must be >= 99, got 50"),
-        ("seed = 20260121", "seed = -1", r"analysis\.seed must be >= 0, got -1"),
+        ("bootstrap_reps = 1999", "bootstrap_reps = 50", r"analysis\.bootstrap_reps must be in 99\.\.100000, got 50"),
+        ("seed = 20260121", "seed = -1", r"analysis\.seed must be in 0\.\.9223372036854775807, got -1"),
         ("irf_horizon = 6", "irf_horizon = 25", r"analysis\.irf_horizon must be in 1\.\.24, got 25"),
         ("rolling_window_months = 48", "rolling_window_months = 6", r"analysis\.rolling_window_months must be in 12\.\.240, got 6"),
-        ("n_jobs = 2", "n_jobs = 0", r"analysis\.n_jobs must be >= 1, got 0"),
+        ("n_jobs = 2", "n_jobs = 0", r"analysis\.n_jobs must be in 1\.\.64, got 0"),
         ('sample_start = "2014-09-17"', 'sample_start = "1850-01-01"', r"data\.sample_start is implausible: 1850-01-01"),
         ('sample_start = "2014-09-17"', 'sample_start = "2999-01-01"', r"data\.sample_start 2999-01-01 is in the future"),
-        ("stale_after_days = 45", "stale_after_days = 0", r"data\.stale_after_days must be >= 1, got 0"),
-        ("max_abs_daily_log_return = 0.5", "max_abs_daily_log_return = 0", r"data\.max_abs_daily_log_return must be > 0, got 0\.0"),
-        ("fetch_retries = 3", "fetch_retries = -1", r"data\.fetch_retries must be >= 0, got -1"),
-        ("fetch_backoff_seconds = 2.0", "fetch_backoff_seconds = -2.0", r"data\.fetch_backoff_seconds must be >= 0"),
+        ("stale_after_days = 45", "stale_after_days = 0", r"data\.stale_after_days must be in 1\.\.3650, got 0"),
+        ("max_abs_daily_log_return = 0.5", "max_abs_daily_log_return = 0", r"data\.max_abs_daily_log_return must be in \(0, 10\], got 0\.0"),
+        ("fetch_retries = 3", "fetch_retries = -1", r"data\.fetch_retries must be in 0\.\.10, got -1"),
+        ("fetch_backoff_seconds = 2.0", "fetch_backoff_seconds = -2.0", r"data\.fetch_backoff_seconds must be in \[0, 300\], got -2\.0"),
         ('key = "GSPC"', 'key = "RUT"', r"series keys must be unique; got \['RUT', 'RUT', 'BTC'"),
         ('role = "macro"', 'role = "other"', r"series\.BAA10Y\.role must be one of \('small_caps'.*got 'other'"),
-        ('key = "GSPC"', 'key = "S&P"', r"series key must be letters, digits, _ ; got 'S&P'"),
+        ('key = "GSPC"', 'key = "S&P"', r"series\[1\]\.key must be 1 to 32 characters from A-Z a-z 0-9 _ -; got 'S&P'"),
         ('role = "small_caps"', 'role = "large_caps"', r"exactly one series must have role 'small_caps' \(the Russell 2000\)"),
         ('role = "large_caps"', 'role = "small_caps"', r"exactly one series must have role 'small_caps'"),
         ("horizons_months = [1, 2, 3]", "horizons_months = []", r"events\.horizons_months must list at least one horizon"),
         ("horizons_months = [1, 2, 3]", "horizons_months = [1, 13]", r"events\.horizons_months must be in 1\.\.12, got 13"),
-        ("placebo_draws = 10000", "placebo_draws = 10", r"events\.placebo_draws must be >= 999, got 10"),
-        ("block_length_days = 21", "block_length_days = 0", r"events\.block_length_days must be >= 1, got 0"),
+        ("placebo_draws = 10000", "placebo_draws = 10", r"events\.placebo_draws must be in 999\.\.100000, got 10"),
+        ("block_length_days = 21", "block_length_days = 0", r"events\.block_length_days must be in 1\.\.250, got 0"),
         ('name = "ath_after_dd20"', 'name = "ath_after_dd10"', r"events\.definitions names must be unique; got \['ath_after_dd10', 'ath_after_dd10'"),
         ("drawdown = 0.10", "drawdown = 1.2", r"events\.definitions\.ath_after_dd10\.drawdown must be in \(0, 1\), got 1\.2"),
         ("drawdown = 0.10", "", r"events\.definitions\.ath_after_dd10\.drawdown must be in \(0, 1\), got None"),
         ("months_below = 6", "months_below = 61", r"events\.definitions\.high52w_after_6m\.months_below must be in 1\.\.60, got 61"),
-        ('kind = "high_52w"\nmonths_below = 6', 'kind = "threshold"\nlevel = -5.0', r"events\.definitions\.high52w_after_6m\.level must be > 0, got -5\.0"),
+        ('kind = "high_52w"\nmonths_below = 6', 'kind = "threshold"\nlevel = -5.0', r"events\.definitions\.high52w_after_6m\.level must be in \(0, 1e\+07\], got -5\.0"),
         ("drawdown_thresholds = [0.20, 0.50]", "drawdown_thresholds = [0.2, 1.0]", r"volatility\.drawdown_thresholds must be in \(0, 1\), got 1\.0"),
-        ("simulations = 1000", "simulations = 10", r"selfcheck\.simulations must be >= 100, got 10"),
+        ("simulations = 1000", "simulations = 10", r"selfcheck\.simulations must be in 100\.\.10000, got 10"),
         ("effect_grid = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0]", "effect_grid = [1.0]", r"selfcheck\.effect_grid must list at least two effect sizes"),
         ("min_power = 0.80", "min_power = 1.0", r"rules\.min_power must be in \(0, 1\), got 1\.0"),
-        ("min_effect_monthly_return = 0.02", "min_effect_monthly_return = 0", r"rules\.min_effect_monthly_return must be > 0, got 0\.0"),
-        ("min_events = 5", "min_events = 1", r"rules\.min_events must be >= 2, got 1"),
+        ("min_effect_monthly_return = 0.02", "min_effect_monthly_return = 0", r"rules\.min_effect_monthly_return must be in \(0, 1\], got 0\.0"),
+        ("min_events = 5", "min_events = 1", r"rules\.min_events must be in 2\.\.1000, got 1"),
     ],
 )
 def test_impossible_values(old, new, message):
@@ -238,3 +238,114 @@ def test_primary_tests_must_be_declared_consistently(old, new, message):
 def test_primary_definition_property():
     cfg = parse_config(TEXT)
     assert cfg.events.primary.name == "ath_after_dd10" and cfg.events.primary.drawdown == 0.10
+
+
+# --------------------------------------------------------------------------- upper bounds (issue 11, item 8)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("bootstrap_reps = 1999", "bootstrap_reps = 1000000000", r"^analysis\.bootstrap_reps must be in 99\.\.100000, got 1000000000$"),
+        ("bootstrap_reps = 1999", "bootstrap_reps = 100001", r"analysis\.bootstrap_reps must be in 99\.\.100000, got 100001"),
+        ("placebo_draws = 10000", "placebo_draws = 100001", r"events\.placebo_draws must be in 999\.\.100000, got 100001"),
+        ("simulations = 1000", "simulations = 10001", r"selfcheck\.simulations must be in 100\.\.10000, got 10001"),
+        ("n_jobs = 2", "n_jobs = 65", r"analysis\.n_jobs must be in 1\.\.64, got 65"),
+        ("weekly_max_lag = 13", "weekly_max_lag = 27", r"analysis\.weekly_max_lag must be in 1\.\.26, got 27"),
+        ("irf_horizon = 6", "irf_horizon = 1000", r"analysis\.irf_horizon must be in 1\.\.24, got 1000"),
+        ("rolling_window_months = 48", "rolling_window_months = 241", r"analysis\.rolling_window_months must be in 12\.\.240, got 241"),
+        ("stale_after_days = 45", "stale_after_days = 100000", r"data\.stale_after_days must be in 1\.\.3650, got 100000"),
+        ("fetch_retries = 3", "fetch_retries = 11", r"data\.fetch_retries must be in 0\.\.10, got 11"),
+        ("fetch_backoff_seconds = 2.0", "fetch_backoff_seconds = 1e9", r"data\.fetch_backoff_seconds must be in \[0, 300\], got 1000000000\.0"),
+        ("fetch_backoff_seconds = 2.0", "fetch_backoff_seconds = nan", r"data\.fetch_backoff_seconds must be in \[0, 300\], got nan"),
+        ("max_abs_daily_log_return = 0.5", "max_abs_daily_log_return = inf", r"data\.max_abs_daily_log_return must be in \(0, 10\], got inf"),
+        ("block_length_days = 21", "block_length_days = 251", r"events\.block_length_days must be in 1\.\.250, got 251"),
+        ("round_threshold = 2600.0", "round_threshold = inf", r"events\.round_threshold must be in \(0, 1e\+07\], got inf"),
+        ("round_threshold = 2600.0", "round_threshold = nan", r"events\.round_threshold must be in \(0, 1e\+07\], got nan"),
+        ("min_events = 5", "min_events = 5000", r"rules\.min_events must be in 2\.\.1000, got 5000"),
+        ("min_effect_monthly_return = 0.02", "min_effect_monthly_return = inf", r"rules\.min_effect_monthly_return must be in \(0, 1\], got inf"),
+        ("effect_grid = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0]", "effect_grid = [0.0, 1e300]", r"selfcheck\.effect_grid must be in \[0, 20\], got 1e\+300"),
+        ("effect_grid = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0]", f"effect_grid = [{', '.join(['1.0'] * 21)}]",
+         r"selfcheck\.effect_grid must list at most 20 effect sizes, got 21"),
+        ("drawdown_thresholds = [0.20, 0.50]", f"drawdown_thresholds = [{', '.join(['0.5'] * 11)}]",
+         r"volatility\.drawdown_thresholds must list at most 10 thresholds"),
+        ('title = "', 'title = "' + "x" * 300, r"report\.title must be at most 300 characters, got 3\d\d"),
+    ],
+)
+def test_counts_and_sizes_are_bounded(old, new, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(edit(old, new))
+
+
+def test_bounds_accept_their_limits():
+    cfg = parse_config(edit("bootstrap_reps = 1999", "bootstrap_reps = 100000").replace(
+        "placebo_draws = 10000", "placebo_draws = 999").replace("simulations = 1000", "simulations = 10000"))
+    assert (cfg.analysis.bootstrap_reps, cfg.events.placebo_draws, cfg.selfcheck.simulations) == (100000, 999, 10000)
+
+
+def test_too_many_definitions():
+    extra = "".join(f'\n[[events.definitions]]\nname = "d{i}"\nkind = "high_52w"\nmonths_below = 6\n' for i in range(18))
+    text = edit("[volatility]", extra + "\n[volatility]")
+    with pytest.raises(ConfigError, match=r"events\.definitions must list at most 20 definitions, got 21"):
+        parse_config(text)
+
+
+# --------------------------------------------------------------------------- names (issue 11, item 9)
+
+
+@pytest.mark.parametrize("name", ["$\\frac$", "a b", "x/y", "ä", "$x$", "", "a" * 33, "dd10.5", "<b>", "a\\nb"])
+def test_definition_names_are_restricted(name):
+    toml_name = name.replace("\\", "\\\\").replace('"', '\\"')
+    text = edit('name = "ath_after_dd20"', f'name = "{toml_name}"')
+    with pytest.raises(ConfigError, match=r"events\.definitions\[1\]\.name must be 1 to 32 characters from "
+                                          r"A-Z a-z 0-9 _ -; got "):
+        parse_config(text)
+
+
+@pytest.mark.parametrize("key", ["$\\frac$", "S&P", "BTC USD", "..", "a" * 33])
+def test_series_keys_are_restricted(key):
+    toml_key = key.replace("\\", "\\\\")
+    with pytest.raises(ConfigError, match=r"series\[1\]\.key must be 1 to 32 characters from A-Z a-z 0-9 _ -; got "):
+        parse_config(edit('key = "GSPC"', f'key = "{toml_key}"'))
+
+
+@pytest.mark.parametrize("symbol", ["../../etc/passwd", ".hidden", "a/b", "$\\frac$", "BTC USD", "A..B"])
+def test_symbols_cannot_escape_the_folder(symbol):
+    toml_symbol = symbol.replace("\\", "\\\\")
+    with pytest.raises(ConfigError, match=r"series\.GSPC\.symbol must be 1 to 32 characters from A-Z a-z 0-9 \^ = \. _ - "
+                                          r"\(not starting with a dot\); got "):
+        parse_config(edit('symbol = "^GSPC"', f'symbol = "{toml_symbol}"'))
+
+
+@pytest.mark.parametrize("name", ["ath-after-dd10", "A_1", "x" * 32])
+def test_allowed_names_pass(name):
+    text = TEXT.replace('"ath_after_dd10"', f'"{name}"')
+    cfg = parse_config(text)
+    assert cfg.events.definitions[0].name == name and cfg.events.primary_definition == name
+
+
+def test_real_symbols_pass():
+    cfg = parse_config(TEXT)
+    assert {s.symbol for s in cfg.series} >= {"^RUT", "BTC-USD", "BAMLH0A0HYM2"}
+    parse_config(edit('symbol = "IWM"', 'symbol = "BRK.B"'))
+    parse_config(edit('symbol = "IWM"', 'symbol = "EURUSD=X"'))
+
+
+# --------------------------------------------------------------------------- hints name the file in use
+
+
+def test_hint_names_the_config_file_in_use(tmp_path):
+    p = tmp_path / "other.toml"
+    p.write_text(edit("n_jobs = 2", "n_jobs = 0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"analysis\.n_jobs must be in 1\.\.64, got 0") as info:
+        load_config(p)
+    assert info.value.hint.startswith(f"fix the key named above in {p} ")
+    assert "config.toml (or" not in info.value.hint
+
+
+def test_toml_error_hint_names_the_file(tmp_path):
+    p = tmp_path / "other.toml"
+    p.write_text("[report\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="other.toml is not valid TOML") as info:
+        load_config(p)
+    assert str(p) in info.value.hint

@@ -1,4 +1,4 @@
-"""The output folder swap: readable, atomic, and a failure leaves the old report untouched."""
+"""The output folder swap: readable, atomic, locked, recoverable; folder names; the run's clock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import stat
 
 import pytest
 
-from reportgen.pipeline import previous_results, report_month, write_folder_atomically
+from reportgen.pipeline import previous_results, report_month, utc_now
+from reportgen.report.output import report_folder_name, write_folder_atomically
+
+
+def visible(folder):
+    """Entries of ``folder`` other than the output lock file."""
+    return sorted(p.name for p in folder.iterdir() if p.name != ".lock")
 
 
 def test_new_folder_is_readable_by_others(tmp_path):
@@ -20,12 +26,19 @@ def test_new_folder_is_readable_by_others(tmp_path):
     assert (target / "report.html").read_bytes() == b"<html>"
 
 
-def test_rebuild_replaces_the_folder_whole(tmp_path):
+def test_rebuild_replaces_its_files_and_keeps_the_others(tmp_path):
+    target = tmp_path / "2026-11"
+    write_folder_atomically(target, {"a": b"1", "report.pdf": b"%PDF-old"})
+    write_folder_atomically(target, {"a": b"2"})  # e.g. a --no-pdf rebuild
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == {"a": b"2", "report.pdf": b"%PDF-old"}
+    assert visible(tmp_path) == ["2026-11"]  # no temp or .old folders left
+
+
+def test_rebuild_can_replace_the_folder_whole(tmp_path):
     target = tmp_path / "2026-11"
     write_folder_atomically(target, {"a": b"1", "old-only": b"x"})
-    write_folder_atomically(target, {"a": b"2"})
+    write_folder_atomically(target, {"a": b"2"}, keep_other_files=False)
     assert sorted(p.name for p in target.iterdir()) == ["a"]
-    assert [p.name for p in tmp_path.iterdir()] == ["2026-11"]  # no temp or .old folders left
 
 
 def test_failure_mid_write_keeps_the_previous_report(tmp_path):
@@ -36,14 +49,49 @@ def test_failure_mid_write_keeps_the_previous_report(tmp_path):
     with pytest.raises(TypeError):
         write_folder_atomically(target, {"a": b"new", "b": None})  # second file fails to write
     assert (target / "a").read_bytes() == b"good"
-    assert [p.name for p in tmp_path.iterdir()] == ["2026-11"]
+    assert visible(tmp_path) == ["2026-11"]
 
 
-def test_report_month_and_previous_results(tmp_path):
-    assert report_month(None, dt.date(2026, 11, 21)) == "2026-11"
-    assert report_month(dt.date(2026, 3, 31), dt.date(2026, 11, 21)) == "2026-03"
-    for month in ("2026-09", "2026-10", "2026-11"):
+@pytest.mark.parametrize(
+    ("as_of", "month"),
+    [
+        (dt.date(2026, 9, 25), "2026-08"),   # the snapshot: September still in progress
+        (dt.date(2026, 9, 30), "2026-09"),   # last business day (Wednesday)
+        (dt.date(2026, 10, 30), "2026-10"),  # Friday, the last business day of October
+        (dt.date(2026, 10, 31), "2026-10"),  # Saturday (crypto)
+        (dt.date(2026, 11, 1), "2026-10"),   # a cron run on the 1st/2nd labels the month just ended
+        (dt.date(2026, 1, 2), "2025-12"),
+        (dt.date(2025, 6, 30), "2025-06"),
+    ],
+)
+def test_report_month_is_the_last_complete_month_of_the_data(as_of, month):
+    assert report_month(as_of) == month
+    assert report_folder_name(as_of) == month
+
+
+def test_as_of_folder_is_its_own():
+    assert report_folder_name(dt.date(2026, 3, 31), dt.date(2026, 3, 31)) == "2026-03-as-of-2026-03-31"
+    assert report_folder_name(dt.date(2014, 10, 31), dt.date(2014, 10, 31)) == "2014-10-as-of-2014-10-31"
+    assert report_folder_name(dt.date(2026, 3, 20), dt.date(2026, 3, 20)) == "2026-02-as-of-2026-03-20"
+
+
+def test_previous_results(tmp_path):
+    for month in ("2026-09", "2026-10", "2026-10-as-of-2026-10-31", "2026-11"):
         (tmp_path / month).mkdir()
         (tmp_path / month / "results.json").write_text(f'{{"report_month": "{month}"}}')
-    assert previous_results(tmp_path, "2026-11") == {"report_month": "2026-10"}
+    assert previous_results(tmp_path, "2026-11") == {"report_month": "2026-10"}  # never an as-of replay
     assert previous_results(tmp_path, "2026-09") is None
+    (tmp_path / "2026-10" / "results.json").write_bytes(b"\xff\xfe not json")
+    assert previous_results(tmp_path, "2026-11") is None
+    assert previous_results(tmp_path / "missing", "2026-11") is None
+
+
+def test_utc_now_is_aware_utc():
+    eastern = dt.timezone(dt.timedelta(hours=9))
+    now = utc_now(dt.datetime(2026, 11, 2, 8, 30, 15, 999, tzinfo=eastern))
+    assert now == dt.datetime(2026, 11, 1, 23, 30, 15, tzinfo=dt.timezone.utc)
+    assert now.tzinfo is dt.timezone.utc
+    assert utc_now(today=dt.date(2026, 11, 21)) == dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+    assert utc_now().tzinfo is dt.timezone.utc
+    with pytest.raises(ValueError, match="now must be timezone-aware, got datetime.datetime\\(2026, 11, 2, 8, 30\\)"):
+        utc_now(dt.datetime(2026, 11, 2, 8, 30))

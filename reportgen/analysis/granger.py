@@ -852,10 +852,14 @@ def rolling_granger(
     k = 1 + 2 * lags
     if window < k + MIN_RESID_DF:
         raise ValueError(f"window must be at least {k + MIN_RESID_DF} observations for {lags} lags, got {window}")
+    if len(frame) < window + lags + 1:
+        raise InsufficientDataError(
+            f"need {window + lags + 1} {frequency} observations for {window}-observation windows; have {len(frame)}"
+        )
     arr = frame.to_numpy().T
     Y, X, tc = granger_design(arr[0], arr[1], lags)
     n = Y.shape[0]
-    if n < window + 1:
+    if n < window + 1:  # pragma: no cover - guarded above
         raise InsufficientDataError(
             f"need {window + lags + 1} {frequency} observations for {window}-observation windows; have {len(frame)}"
         )
