@@ -30,7 +30,7 @@ from reportgen.data.cache import (
     write_series,
 )
 from reportgen.data.validate import validate_frame
-from reportgen.errors import CacheError, CacheLockedError, ConfigError, DataValidationError
+from reportgen.errors import CacheError, CacheLockedError, DataValidationError
 
 NOW = dt.datetime(2026, 1, 20, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -331,12 +331,12 @@ def test_permission_denied_is_a_clean_error(tmp_path, monkeypatch):
 def test_cache_dir_that_is_a_file(tmp_path):
     target = tmp_path / "cache"
     target.write_text("not a folder")
-    with pytest.raises(ConfigError, match=r"data\.cache_dir .*cache is a file, not a folder") as info:
+    with pytest.raises(CacheError, match=r"^data\.cache_dir .*cache is a file, not a folder$") as info:
         write_series(target, "RUT", "^RUT", "csv", "x", clean_price(), "price", NOW)
-    assert info.value.exit_code == 2
-    with pytest.raises(ConfigError, match=r"is a file, not a folder"):
+    assert info.value.exit_code == 7
+    with pytest.raises(CacheError, match=r"is a file, not a folder"):
         read_cache(target)
-    with pytest.raises(ConfigError, match=r"cannot be created: a path component is a file"):
+    with pytest.raises(CacheError, match=r"cannot be created: a path component is a file"):
         write_series(target / "sub", "RUT", "^RUT", "csv", "x", clean_price(), "price", NOW)
     assert target.read_text() == "not a folder"
 

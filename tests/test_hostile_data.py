@@ -459,3 +459,42 @@ def test_every_hostile_error_is_a_reportgen_error():
     """The classes the tests above expect are the ones the CLI turns into clean exits."""
     for cls in (DataValidationError, ConfigError, AsOfError):
         assert issubclass(cls, ReportgenError)
+
+
+def test_cli_import_into_a_cache_dir_that_is_a_file_exits_7(tmp_path):
+    cfg_path = tmp_path / "proj" / "config.toml"
+    cfg_path.parent.mkdir()
+    cfg_path.write_text(TEXT, encoding="utf-8")
+    (cfg_path.parent / "cache").write_text("not a folder")
+    result = CliRunner().invoke(main, ["--config", str(cfg_path), "import", str(folder_with(tmp_path, GOOD))])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 7, result.output
+    assert "Traceback" not in result.output
+    assert f"data.cache_dir {cfg_path.parent / 'cache'} is a file, not a folder" in out
+    assert (cfg_path.parent / "cache").read_text() == "not a folder"
+
+
+def test_cli_import_on_a_full_disk_exits_7_and_keeps_the_cache(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from reportgen.data import cache
+
+    cfg_path = tmp_path / "proj" / "config.toml"
+    cfg_path.parent.mkdir()
+    cfg_path.write_text(TEXT, encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--config", str(cfg_path), "import", str(folder_with(tmp_path, GOOD, "a"))]).exit_code == 0
+    root = cfg_path.parent / "cache"
+    before = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(cache, "_write_file", full)
+    result = runner.invoke(main, ["--config", str(cfg_path), "import", str(folder_with(tmp_path, GOOD, "b"))])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 7, result.output
+    assert "Traceback" not in result.output
+    assert f"could not write the cache at {root}: the disk is full; the cache is unchanged" in out
+    assert {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()} == before

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.data.validate import CleanSeries
-from reportgen.errors import CacheError, CacheLockedError, ConfigError, DataValidationError
+from reportgen.errors import CacheError, CacheLockedError, DataValidationError
 
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
@@ -254,8 +254,8 @@ def manifest_bytes(entries: Mapping[str, CacheEntry]) -> bytes:
 
 def _check_dir(cache_dir: Path) -> None:
     if cache_dir.exists() and not cache_dir.is_dir():
-        raise ConfigError(f"data.cache_dir {cache_dir} is a file, not a folder",
-                          hint="point data.cache_dir at a folder (it is created if missing)")
+        raise CacheError(f"data.cache_dir {cache_dir} is a file, not a folder",
+                         hint="point data.cache_dir at a folder (it is created if missing), or move the file away")
 
 
 def _cache_os_error(cache_dir: Path, exc: OSError, doing: str) -> CacheError:
@@ -372,7 +372,7 @@ def cache_lock(cache_dir: Path, timeout: float | None = None) -> Iterator[None]:
     ------
     CacheLockedError : another run holds the lock for more than ``timeout`` seconds.
     CacheError : the folder or the lock file cannot be created.
-    ConfigError : ``cache_dir`` is a file.
+    CacheError : also when ``cache_dir`` is a file.
     """
     import filelock
 
@@ -382,7 +382,8 @@ def cache_lock(cache_dir: Path, timeout: float | None = None) -> Iterator[None]:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         if isinstance(exc, (FileExistsError, NotADirectoryError)):
-            raise ConfigError(f"data.cache_dir {cache_dir} cannot be created: a path component is a file") from None
+            raise CacheError(f"data.cache_dir {cache_dir} cannot be created: a path component is a file",
+                             hint="point data.cache_dir at a folder (it is created if missing)") from None
         raise _cache_os_error(cache_dir, exc, "create") from None
     path = cache_dir / LOCK
     lock = filelock.FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS if timeout is None else timeout)
