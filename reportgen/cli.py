@@ -125,7 +125,7 @@ def _config(ctx: click.Context) -> Config:
 def fetch(ctx: click.Context) -> None:
     from rich.progress import Progress
 
-    from reportgen.data.store import default_fetcher, fetch_all
+    from reportgen.data.store import default_fetcher, fetch_all, summarize_failures
 
     cfg = _config(ctx)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -134,10 +134,12 @@ def fetch(ctx: click.Context) -> None:
 
         def step(series, outcome):
             progress.update(task, advance=1, description=f"{series.key}")
-            mark = "[green]ok[/]" if outcome.ok else "[red]failed[/]"
-            progress.console.print(f"{series.key:<8} {mark}  {outcome.message}")
+            if outcome.ok:  # failures are condensed below: one line per source
+                progress.console.print(f"{series.key:<8} [green]ok[/]  {escape(outcome.message)}")
 
-        outcomes = fetch_all(cfg, now, default_fetcher(cfg, now.date()), on_series=step)
+        outcomes = fetch_all(cfg, now, default_fetcher(cfg, now), on_series=step)
+    for line in summarize_failures(outcomes):
+        console.print(f"[red]failed[/] {escape(line)}")
     failed = [o for o in outcomes if not o.ok]
     if failed and len(failed) == len(outcomes):
         raise SourceError(
@@ -160,8 +162,8 @@ def import_(ctx: click.Context, folder: str) -> None:
     outcomes = import_folder(cfg, Path(folder), now)
     for o in outcomes:
         mark = "[green]imported[/]" if o.ok else "[yellow]skipped[/]"
-        console.print(f"{o.key:<8} {mark}  {o.message}")
-    console.print(f"cache: {cache_dir(cfg)}")
+        console.print(f"{o.key:<8} {mark}  {escape(o.message)}")
+    console.print(f"cache: {escape(str(cache_dir(cfg)))}")
 
 
 @main.command(help="Run every analysis and write output/<YYYY-MM>/report.pdf, report.html and results.json "
@@ -227,9 +229,9 @@ def diff(ctx: click.Context, month_a: str, month_b: str) -> None:
                       style="bold" if c.kind == "verdict" else None)
     out.print(table)
 
+
 @main.command(help="Exploratory scan of every ordered leader -> follower pair of the cached series (wild-bootstrap "
                    "Granger, Benjamini-Hochberg over the grid); writes output/scan-<YYYY-MM-DD>/scan.csv and scan.html.")
-
 @click.option("--series", default=None, metavar="A,B,C",
               help="Series keys to scan (default: scan.series, else every cached series).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
