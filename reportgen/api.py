@@ -33,7 +33,7 @@ RESULTS_FILE = "results.json"
 class ReportNotFoundError(ReportgenError):
     """No report folder (with a results.json) for the requested month; lists the months there are."""
 
-    hint = "build it with `reportgen build`, or pick one of the months listed"
+    hint = ""  # the message lists the months there are: one line says it all
     exit_code = 2
 
 

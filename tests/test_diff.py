@@ -120,8 +120,8 @@ def test_diff_missing_month_is_one_line_listing_the_months(two_months):
     tmp_path, cfg = two_months
     res = CliRunner().invoke(main, ["--config", str(cfg), "diff", "2026-09", "2026-11"])
     assert res.exit_code == 2
-    first = res.output.splitlines()[0]
-    assert first == f"error: no report for 2026-09 in {tmp_path / 'reports'} (months available: 2026-10, 2026-11)"
+    assert res.output.splitlines() == [
+        f"error: no report for 2026-09 in {tmp_path / 'reports'} (months available: 2026-10, 2026-11)"]
 
 
 def test_diff_without_config_uses_output_in_the_working_folder(tmp_path, monkeypatch):
