@@ -41,12 +41,14 @@ class SourceError(ReportgenError):
     exit_code = 4
 
     def __init__(self, message: str, hint: str | None = None, transient: bool = True,
-                 series_only: bool = False) -> None:
+                 series_only: bool = False, skipped: bool = False) -> None:
         super().__init__(message, hint)
         self.transient = transient
         # True when only this series failed (delisted, wrong symbol, no rows): the source
         # itself answered, so the other series of the source are still tried.
         self.series_only = series_only
+        # True when the series was not tried: its source had already failed in this run.
+        self.skipped = skipped
 
 
 class NoCachedDataError(ReportgenError):

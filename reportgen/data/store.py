@@ -117,7 +117,7 @@ def default_fetcher(cfg: Config, now: dt.datetime) -> Fetcher:
 
     def fetch(s: SeriesConfig) -> FetchedFrame:
         if s.source in unreachable:
-            raise SourceError(f"{s.source} {s.symbol}: skipped, {unreachable[s.source]}", transient=False)
+            raise SourceError(f"{s.source} {s.symbol}: skipped, {unreachable[s.source]}", transient=False, skipped=True)
         if s.source == "fred":
             host, call = FRED_HOST, (lambda: fetch_fred(s))  # noqa: E731
         else:
@@ -174,8 +174,7 @@ def fetch_all(cfg: Config, now: dt.datetime, fetcher: Fetcher,
             writes.append(w)
             outcome = SeriesOutcome(s.key, True, f"{w.entry.rows} rows to {w.entry.last}", source=s.source)
         except (SourceError, DataValidationError) as exc:
-            skipped = isinstance(exc, SourceError) and ": skipped, " in str(exc)
-            outcome = SeriesOutcome(s.key, False, str(exc), source=s.source, skipped=skipped)
+            outcome = SeriesOutcome(s.key, False, str(exc), source=s.source, skipped=getattr(exc, "skipped", False))
         outcomes.append(outcome)
         if on_series:
             on_series(s, outcome)

@@ -32,7 +32,7 @@ def _utc_today(now: dt.datetime | None) -> dt.date:
 
 
 def _numbers(col: pd.Series) -> np.ndarray:
-    """Cells -> float array; anything that is not a finite-or-not number becomes NaN."""
+    """Cells -> float array; a cell that does not parse as a number becomes NaN."""
     out = pd.to_numeric(col.replace("", np.nan), errors="coerce")
     try:
         return np.asarray(out, dtype=float)
@@ -62,7 +62,8 @@ def validate_frame(raw: pd.DataFrame, name: str, kind: str, max_abs_log_return: 
 
     Raises
     ------
-    DataValidationError : missing or duplicated columns, unparseable or future dates,
+    DataValidationError : missing or duplicated columns, unparseable dates, dates after
+        ``now`` (UTC) or before ``EARLIEST``,
         unparseable numbers, NaNs, duplicate or unsorted dates, non-positive prices, a
         one-day |log return| above ``IMPOSSIBLE_LOG_RETURN``, a non-numeric or negative
         volume, empty series.
