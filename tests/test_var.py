@@ -16,6 +16,7 @@ from reportgen.analysis.var import (
     VarSystemResult,
     bootstrap_irf_draws,
     bootstrap_irf_draws_reference,
+    distinct_irf_kinds,
     estimate_system,
     fevd_shares,
     generalized_irf,
@@ -230,7 +231,12 @@ def test_run_var_synthetic_all_systems(config):
     assert r.credit.variables == ("dHYOAS", "GSPC", "RUT", "BTC")
     assert r.liquidity.variables == ("NETLIQ", "RUT", "BTC")
     assert r.rut_crypto_p3.lags == 3
-    assert len(r.c3_tests) == 12 and len(r.c3_robust_tests) == 6 and len(r.c6_tests) == 12
+    # the shock variable is first in both orders, so its generalised IRF equals the
+    # orthogonalised one: only the orthogonalised tests enter the families (no duplicates)
+    assert len(r.c3_tests) == 6 and len(r.c3_robust_tests) == 6 and len(r.c6_tests) == 6
+    assert {t.kind for t in r.c3_tests + r.c6_tests} == {"orth"}
+    names = [t.name for t in r.all_tests()]
+    assert len(names) == len(set(names))
     assert [t.effect_label.split(" to ")[0] for t in r.c3_primary] == [
         "cumulative response of BTC over months 1..3 (impact month excluded)",
         "cumulative response of ETH over months 1..3 (impact month excluded)",
@@ -242,18 +248,40 @@ def test_run_var_synthetic_all_systems(config):
         r.rut_crypto.fevd_for("BTC", "SOL")
 
 
+def test_distinct_irf_kinds_drop_the_generalised_duplicate():
+    assert distinct_irf_kinds(("RUT", "BTC"), "RUT") == ("orth",)
+    assert distinct_irf_kinds(("RUT", "BTC"), "BTC") == ("orth", "gen")
+
+
+def test_generalised_equals_orthogonalised_for_the_first_variable():
+    rng = np.random.default_rng(3)
+    coefs = 0.2 * rng.standard_normal((1, 3, 3))
+    a = rng.standard_normal((3, 3))
+    sigma = a @ a.T + np.eye(3)
+    phi = ma_matrices(coefs, 4)
+    np.testing.assert_allclose(generalized_irf(phi, sigma)[:, :, 0], orthogonal_irf(phi, sigma)[:, :, 0], atol=1e-12)
+    assert not np.allclose(generalized_irf(phi, sigma)[:, :, 1], orthogonal_irf(phi, sigma)[:, :, 1])
+
+
 def test_run_var_missing_series_become_not_testable(config):
     r = run_var(_synthetic_bundle(False, False, False), _small_cfg(config))
-    assert isinstance(r.rut_crypto, NotTestable) and r.rut_crypto.missing == ("ETH",)
+    # series are picked by role: without ETH the C3 system uses the crypto series there are
+    assert r.rut_crypto.variables == ("RUT", "BTC")
     assert isinstance(r.credit, NotTestable) and "credit_spread" in r.credit.reason
     assert isinstance(r.liquidity, NotTestable)
     assert isinstance(r.c5, NotTestable) and r.c5.reason.startswith("credit-spread VAR not estimated")
+    assert [t.response for t in r.c3_tests] == ["BTC"] * 3 and len(r.c3_primary) == 1 and r.c6_tests == ()
+
+
+def test_run_var_without_crypto_is_not_testable(config):
+    b = _synthetic_bundle(False, False, False)
+    close = {k: v for k, v in b.close.items() if k != "BTC"}
+    r = run_var(bundle_from_frames(close, {k: b.roles[k] for k in close}), _small_cfg(config))
+    assert isinstance(r.rut_crypto, NotTestable) and "no available series with role 'crypto'" in r.rut_crypto.reason
     assert r.c3_tests == () and r.c3_primary == () and r.c6_tests == ()
     from reportgen.report.figures.var import figures
 
     assert figures(r) == {}
-    html = _render("var_section.html", r, {}, config)
-    assert "Not testable: missing series ETH" in html
 
 
 def test_run_var_too_short_sample_is_not_testable(config):

@@ -331,7 +331,9 @@ class IrfBands:
 
     Arrays are nested tuples of shape (H+1, K, K): ``point[h][i][j]`` is the response of
     variable i at horizon h (months) to a one-standard-deviation shock in variable j.
-    ``cum_*`` are cumulative sums over horizons 0..h. Use :meth:`array` for numpy arrays.
+    ``cum_*`` are cumulative sums over horizons 0..h; ``lag_cum_*`` over months 1..h (the
+    impact month excluded, as in the lagged-response tests; 0 at h = 0), each with its own
+    bootstrap percentile bands. Use :meth:`array` for numpy arrays.
     """
 
     variables: tuple[str, ...]
@@ -351,6 +353,11 @@ class IrfBands:
     cum_lower90: tuple
     cum_upper90: tuple
     method: str
+    lag_cum_point: tuple = ()
+    lag_cum_lower95: tuple = ()
+    lag_cum_upper95: tuple = ()
+    lag_cum_lower90: tuple = ()
+    lag_cum_upper90: tuple = ()
 
     def array(self, which: str = "point") -> np.ndarray:
         """One field as a numpy array (H+1, K, K), e.g. ``bands.array("lower95")``."""
@@ -370,6 +377,7 @@ class IrfBands:
 _BAND_FIELDS = (
     "point", "lower95", "upper95", "lower90", "upper90",
     "cum_point", "cum_lower95", "cum_upper95", "cum_lower90", "cum_upper90",
+    "lag_cum_point", "lag_cum_lower95", "lag_cum_upper95", "lag_cum_lower90", "lag_cum_upper90",
 )
 
 
@@ -377,6 +385,8 @@ def _bands(point: np.ndarray, draws: np.ndarray, variables, lags, reps, orth, no
     q = np.quantile(draws, [0.025, 0.975, 0.05, 0.95], axis=0)
     cum, cdraws = np.cumsum(point, axis=0), np.cumsum(draws, axis=1)
     cq = np.quantile(cdraws, [0.025, 0.975, 0.05, 0.95], axis=0)
+    lag, ldraws = cum - point[:1], cdraws - draws[:, :1]  # months 1..h: the impact month removed
+    lq = np.quantile(ldraws, [0.025, 0.975, 0.05, 0.95], axis=0)
     kind = "orthogonalised (Cholesky)" if orth else "generalised (Pesaran-Shin)"
     return IrfBands(
         variables=tuple(variables), horizon=point.shape[0] - 1, lags=int(lags), reps=int(reps),
@@ -386,6 +396,8 @@ def _bands(point: np.ndarray, draws: np.ndarray, variables, lags, reps, orth, no
         cum_point=as_tuple(cum), cum_lower95=as_tuple(cq[0]), cum_upper95=as_tuple(cq[1]),
         cum_lower90=as_tuple(cq[2]), cum_upper90=as_tuple(cq[3]),
         method=f"{kind} IRF; recursive-design residual bootstrap, {reps} draws, percentile bands",
+        lag_cum_point=as_tuple(lag), lag_cum_lower95=as_tuple(lq[0]), lag_cum_upper95=as_tuple(lq[1]),
+        lag_cum_lower90=as_tuple(lq[2]), lag_cum_upper90=as_tuple(lq[3]),
     )
 
 
