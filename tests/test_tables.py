@@ -275,3 +275,73 @@ def test_json_form_of_results_gives_the_same_csv_as_objects():
 def test_a_renamed_result_field_names_the_figure_table():
     with pytest.raises(tables.TableError, match=r"figure table leadlag_rolling: .*'rolling'.*FIGURE_TABLES"):
         tables.figure_tables({"leadlag": crafted_results()["alpha"]})
+
+
+def _figure_keys(module_name: str) -> set[str]:
+    """String keys the module's ``figures()`` puts into its result (``out["k"] = ...`` or ``{"k": ...}``)."""
+    import ast
+    import importlib
+    import inspect
+
+    source = inspect.getsource(importlib.import_module(module_name))
+    tree = ast.parse(source)
+    func = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "figures")
+    keys: set[str] = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Constant):
+            keys.add(node.slice.value)
+        elif isinstance(node, ast.Dict):
+            keys |= {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    return keys
+
+
+def test_every_figure_has_a_table():
+    # a new figure needs its table in FIGURE_TABLES (reportgen/report/tables.py): "the tables behind every figure"
+    from reportgen.report.context import FIGURE_MODULES
+
+    missing = {f"{family}_{key}" for family, module in FIGURE_MODULES.items()
+               for key in _figure_keys(module) if key not in tables.FIGURE_TABLES.get(family, {})}
+    assert missing == set()
+    assert _figure_keys("reportgen.report.figures.var") == {"c3_irf", "fevd", "c5_credit", "c5_peaks", "c6_liquidity"}
+
+
+@dataclass(frozen=True, slots=True)
+class FakeShift:
+    months: tuple
+    crypto: str
+    control: str
+    d: tuple
+    post: tuple
+    mean_pre: float
+    mean_post: float
+
+
+@dataclass(frozen=True, slots=True)
+class FakeBreak:
+    break_month: dt.date
+    ci_low: dt.date
+    ci_high: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class FakeRegimes:
+    c8_shift: object
+    c8_break: object
+    realised_vol: tuple = ()
+    regime_fits: tuple = ()
+    break_scans: tuple = ()
+    drawdowns: tuple = ()
+
+
+def test_level_shift_table():
+    months = (dt.date(2023, 11, 30), dt.date(2023, 12, 31), dt.date(2024, 1, 31))
+    shift = FakeShift(months, "BTC", "RUT", (1.5, 1.25, 0.5), (False, False, True), 1.375, 0.5)
+    brk = FakeBreak(dt.date(2023, 12, 31), dt.date(2023, 6, 30), dt.date(2024, 6, 30))
+    out = tables.figure_tables({"regimes": FakeRegimes(shift, brk)})
+    assert set(out) == {"regimes_level_shift"}
+    frame = out["regimes_level_shift"]
+    assert list(frame["month"]) == ["2023-11-30", "2023-12-31", "2024-01-31"]
+    assert list(frame["log_variance_ratio"]) == [1.5, 1.25, 0.5]
+    assert list(frame["regime_mean"]) == [1.375, 1.375, 0.5]
+    assert set(frame["break_month"]) == {"2023-12-31"} and set(frame["break_ci_high"]) == {"2024-06-30"}
+    assert tables.figure_tables({"regimes": FakeRegimes(NotTestable("no BTC"), brk)}) == {}

@@ -371,6 +371,22 @@ def _series_frame(items, value_of, dates_of, column: str, **extra) -> pd.DataFra
     return pd.concat(parts, ignore_index=True)
 
 
+def _regimes_level_shift(r) -> pd.DataFrame | None:
+    v = getattr(r, "c8_shift", None)
+    if not _testable(v):
+        return None
+    b = getattr(r, "c8_break", None)
+    post = np.asarray(v.post, dtype=bool)
+    return pd.DataFrame({
+        "month": [_date_text(m) for m in v.months], "crypto": v.crypto, "control": v.control,
+        "log_variance_ratio": np.asarray(v.d, dtype=float), "post_launch": post,
+        "regime_mean": np.where(post, _num(v.mean_post), _num(v.mean_pre)),
+        "break_month": _date_text(b.break_month) if _testable(b) else "",
+        "break_ci_low": _date_text(b.ci_low) if _testable(b) else "",
+        "break_ci_high": _date_text(b.ci_high) if _testable(b) else "",
+    })
+
+
 def _regimes_realised(r) -> pd.DataFrame | None:
     if not r.realised_vol:
         return None
@@ -462,7 +478,7 @@ FIGURE_TABLES: dict[str, dict[str, FigureTable]] = {
     "var": {"c3_irf": _var_c3, "fevd": _var_fevd, "c5_credit": _var_c5, "c5_peaks": _var_c5_peaks,
             "c6_liquidity": _var_c6},
     "events": {"timeline": _events_timeline, "car_bands": _events_cars, "hit_rates": _events_hits},
-    "regimes": {"realised_vol": _regimes_realised, "conditional_vol": _regimes_conditional,
+    "regimes": {"level_shift": _regimes_level_shift, "realised_vol": _regimes_realised, "conditional_vol": _regimes_conditional,
                 "break_scan": _regimes_breaks, "underwater": _regimes_underwater},
     "selfcheck": {"power_curves": _selfcheck_power, "size": _selfcheck_size},
     "credit_beta": {"betas": _credit_betas},
