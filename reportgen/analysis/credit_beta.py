@@ -76,15 +76,18 @@ from reportgen.analysis.var import credit_spread_change
 from reportgen.errors import InsufficientDataError, MissingSeriesError
 
 MIN_OBS = 36  # monthly observations
+CLAIMED_SIGN = -1  # C7 predicts beta_RUT - beta_GSPC < 0
 MULTIPLIER_CHUNK = 32  # samples whose bootstrap multipliers are drawn and used at a time (bounds memory)
 
 __all__ = [
+    "CLAIMED_SIGN",
     "CreditBetaResult",
     "WildBootstrapSlopeResult",
     "WildSlopeBatch",
     "correlation_test",
     "credit_beta",
     "credit_beta_frame",
+    "hc3_slope",
     "min_beta_gap",
     "newey_west_lags",
     "ols_hac",
@@ -206,6 +209,16 @@ def _slope_design(x: np.ndarray):
     return A, h, w
 
 
+def hc3_slope(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """OLS slope of ``y`` on [1, x] and its HC3 standard error (MacKinnon and White 1985)."""
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float).ravel()
+    A, _, w = _slope_design(x)
+    b = A @ y
+    e = y - b[0] - b[1] * x
+    return float(b[1]), float(np.sqrt(w @ e**2))
+
+
 def _components(u: np.ndarray, eta: np.ndarray, A: np.ndarray, w: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Linear parts of the bootstrap regressions of ``v_b = u * eta_b`` on [1, x].
 
@@ -215,7 +228,9 @@ def _components(u: np.ndarray, eta: np.ndarray, A: np.ndarray, w: np.ndarray, x:
     """
     c, K, n = u.shape
     q = np.stack([u * A[1], u * A[0], u * w, u * (w * x)], axis=2).reshape(c, 4 * K, n)
-    return np.matmul(q, np.swapaxes(eta, 1, 2)).reshape(c, K, 4, eta.shape[1])
+    # einsum's own loop, not BLAS: many small products, and multithreaded BLAS thrashes when
+    # the self-check designs run in parallel threads on a busy machine
+    return np.einsum("ckn,cbn->ckb", q, eta).reshape(c, K, 4, eta.shape[1])
 
 
 def _boot_t(mu: np.ndarray, mx: np.ndarray, quad: tuple[np.ndarray, np.ndarray, np.ndarray], b0: np.ndarray,
@@ -461,7 +476,7 @@ class CreditBetaResult:
     bootstrap_reps: int
     robustness: tuple[HypothesisTest, ...]  # the primary difference test with other spread series
     robustness_keys: tuple[str, ...]  # the spread series used in ``robustness``
-    claimed_sign: int = -1
+    claimed_sign: int = CLAIMED_SIGN
 
     @property
     def primary(self) -> HypothesisTest | NotTestable:
@@ -491,10 +506,9 @@ def _t_test(name: str, y: np.ndarray, ds: np.ndarray, cov_type: str, lags: int, 
         se = float(np.sqrt(cov[1, 1]))
         method = f"OLS with Newey-West HAC s.e. (Bartlett, {lags} lags), t({n - 2})"
     else:
-        A, _, w = _slope_design(ds)
-        params = A @ y
+        params = np.linalg.lstsq(np.column_stack([np.ones(n), ds]), y, rcond=None)[0]
         resid = y - params[0] - params[1] * ds
-        se = float(np.sqrt(w @ resid**2))
+        se = hc3_slope(y, ds)[1]
         method = f"OLS with HC3 s.e., t({n - 2})"
     t = float(params[1] / se)
     df = n - 2
