@@ -23,6 +23,7 @@ from reportgen.analysis.credit_beta import (
     WildBootstrapSlopeResult,
     correlation_test,
     credit_beta,
+    credit_beta_frame,
     min_beta_gap,
     newey_west_lags,
     ols_hac,
@@ -336,3 +337,21 @@ def _render(r, cfg) -> str:
     from reportgen.report.render import make_environment
 
     return make_environment().get_template("partials/credit_beta_section.html").render(r=r, fig={}, cfg=cfg)
+
+
+def test_float32_rounding_of_prices_cannot_flip_the_primary_test():
+    """Issue 10 point 11: closes rounded to float32 (as a live pull delivers them) move the
+    gap by ~1e-7 relative and the bootstrap p-value by at most a couple of draws; the
+    decision at alpha stays the same."""
+    from tests.test_design_credit import _credit_bundle
+
+    for gap in (0.0, -0.05):
+        bundle = _credit_bundle(gap=gap)
+        rounded = bundle_from_frames({k: s.astype(np.float32).astype(float) for k, s in bundle.close.items()},
+                                     dict(bundle.roles))
+        frames = [credit_beta_frame(b, "HY") for b in (bundle, rounded)]
+        a, b = (credit_beta(f, "HY", seed=SEED, reps=1999).primary for f in frames)
+        assert b.effect == pytest.approx(a.effect, rel=1e-5, abs=1e-6)  # s.e. of the gap: 6e-3
+        assert abs(b.pvalue - a.pvalue) <= 2 / 2000
+        assert (a.pvalue <= 0.05) == (b.pvalue <= 0.05)
+        assert (b.ci_low, b.ci_high) == pytest.approx((a.ci_low, a.ci_high), rel=1e-3, abs=1e-5)
