@@ -292,13 +292,6 @@ class DesignResult:
         """``(effect, power, ci_low, ci_high)`` per point of the power curve."""
         return tuple(zip(self.curve_effect, self.curve_power, self.curve_ci_low, self.curve_ci_high))
 
-    @property
-    def power_at_min_effect_adjusted(self) -> float:
-        """Transitional alias of :attr:`power_at_min_effect` (not serialised): primaries are
-        now judged at ``level = alpha``, so there is no separately adjusted power. Kept only
-        until ``verdict_rules.selfcheck_power`` reads ``power_at_min_effect``; then delete."""
-        return self.power_at_min_effect
-
 
 @dataclass(frozen=True, slots=True)
 class DesignNotTestable(NotTestable):
