@@ -296,7 +296,7 @@ def test_figures_and_partials_render(snapshot_results):
 
     res, _ = snapshot_results
     figs = figures(res)
-    assert set(figs) == {"realised_vol", "conditional_vol", "break_scan", "underwater"}
+    assert set(figs) == {"level_shift", "realised_vol", "conditional_vol", "break_scan", "underwater"}
     assert all(v.startswith("<svg") for v in figs.values())
     assert figures(res)["underwater"] == figs["underwater"]  # deterministic bytes
     env = make_environment()  # the report's own environment: autoescape, StrictUndefined, filters

@@ -129,7 +129,7 @@ class RegimeResults:
     # --- honesty flags for the verdict engine
     confounded: bool
     c8_verdict_cap: str
-    confounders: tuple[str, ...]
+    confounders: tuple[str, ...]  # c8_verdict_cap applies unless c8_break.reference_in_ci
     # --- C9
     c9_testable: bool
     c9_reason: str
@@ -330,17 +330,19 @@ def run_regimes(bundle, cfg) -> RegimeResults:
         "The GARCH regime term is a shift in the variance intercept: h_t = tau_t g_t with tau_t = "
         "exp(c + delta * 1[t >= ETF date]) and a unit-mean GARCH g_t, alpha, beta and nu shared by both "
         "regimes. With persistence near 1 exp(delta/2) is a ratio of intercepts, not a change in the level of "
-        "volatility (refitting at break dates from 2023-07 to 2024-07 moves it between 1.11 and 1.30), so the "
+        "volatility (the intercept's level is not identified, and the ratio can exceed 1 while plain volatility "
+        "falls), so the "
         "GARCH LR tests are secondary; delta is unrestricted, so the LR test of delta = 0 is chi2(1).",
         "Unconditional volatility, persistence and t degrees of freedom per regime come from arch "
         "fits on each regime separately (robust standard errors; volatility s.e. by the delta method).",
-        "One break date cannot separate the spot ETFs from other changes around 2024; C8 is capped "
-        "at 'partly supported'.",
+        "A shift is attributed to the ETF launch only when the launch date lies in the interval of the data's "
+        "own break date (least squares, Bai's 95% interval); otherwise C8 is at most 'partly supported'. Even "
+        "then one date cannot separate the spot ETFs from other changes around 2024.",
         "Drawdowns are measured from the running all-time high; days are calendar days; an episode "
         "is counted in the regime where it first crosses the threshold.",
     ]
     if primary_fit is not None and primary_fit.integrated:
-        notes.append("The primary GARCH is integrated (persistence at 1): volatility shows no reversion to a fixed "
+        notes.append("BTC's GARCH is integrated (persistence at 1): volatility shows no reversion to a fixed "
                      "level, so exp(delta/2) measures a jump in conditional volatility at the ETF date, not a "
                      "change in an unconditional level; the sample volatilities and split-sample fits describe "
                      "the levels.")

@@ -396,7 +396,7 @@ class RegimeGarch:
             name=f"regime_lr_{self.asset}_{self.model}",
             null=null, alternative=alt, stat=lr, pvalue=float(stats.chi2.sf(lr, 1)), df=(1.0,),
             nobs=int(r.size), sample_start=start, sample_end=end,
-            method=f"LR test, chi2(1), {MODEL_LABEL[self.model]} with a log variance-level dummy (delta unrestricted, "
+            method=f"LR test, chi2(1), {MODEL_LABEL[self.model]} with a log variance-intercept dummy (delta unrestricted, "
                    "interior null); CI by profile likelihood",
             effect=ratio, ci_low=math.exp(ci_d[0] / 2), ci_high=math.exp(ci_d[1] / 2), effect_label=label,
         )

@@ -1,5 +1,7 @@
-"""Figures for C8/C9: realised volatility, GARCH conditional volatility by regime, the
-volatility-break scan and drawdown ("underwater") curves. Each returns SVG text."""
+"""Figures for C8/C9: the primary series (monthly log realised variance of BTC minus the
+Russell 2000's) with its regime means and the data's break date, realised volatility, GARCH
+conditional volatility by regime, the volatility-break scan and drawdown ("underwater")
+curves. Each returns SVG text."""
 
 from __future__ import annotations
 
@@ -31,6 +33,33 @@ def _etf_line(ax, etf: dt.date, label: bool = True) -> None:
 def _date_axis(ax) -> None:
     ax.xaxis.set_major_locator(mdates.YearLocator(base=2))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+@styled
+def level_shift_figure(r) -> str | None:
+    """d_t = log RV(BTC) - log RV(RUT) by month, regime means, break date and its interval."""
+    v = r.c8_shift
+    if isinstance(v, NotTestable):
+        return None
+    fig, axes = new_figure(6.3, 3.0)
+    ax = axes[0, 0]
+    months = np.asarray(v.months, dtype="datetime64[D]")
+    post = np.asarray(v.post, dtype=bool)
+    ax.plot(months, v.d, color=PALETTE.get(v.crypto, "black"), lw=0.8, marker="o", ms=1.6,
+            label=f"log RV({v.crypto}) − log RV({v.control}), monthly")
+    ax.hlines([v.mean_pre, v.mean_post], [months[~post][0], months[post][0]], [months[~post][-1], months[post][-1]],
+              colors="black", lw=1.3, label="mean before / after the launch")
+    b = r.c8_break
+    if not isinstance(b, NotTestable):
+        ax.axvspan(b.ci_low, b.ci_high, color=PALETTE["band"], alpha=0.35, lw=0,
+                   label=f"{b.ci_level:.0%} interval of the data's break date")
+        ax.axvline(b.break_month, color="black", lw=0.9, ls=":", label=f"data's break date ({b.break_month:%Y-%m})")
+    _etf_line(ax, r.etf_date)
+    ax.set_ylabel("Log variance ratio")
+    _date_axis(ax)
+    ax.set_xlabel("Month")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=6.5, ncols=3, borderaxespad=0.1)
+    return _compact(to_svg(fig))
 
 
 @styled
@@ -148,6 +177,7 @@ def figures(result) -> dict[str, str]:
     if isinstance(result, NotTestable):
         return {}
     out = {
+        "level_shift": level_shift_figure(result),
         "realised_vol": realised_vol_figure(result),
         "conditional_vol": conditional_vol_figure(result),
         "break_scan": break_scan_figure(result),
