@@ -194,9 +194,10 @@ def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool
         console.print(f"{v.claim.id:<4} {v.verdict.value:<22} {v.claim.title}")
     for path in outcome.files:
         console.print(f"wrote {escape(str(path))}")
-    if no_pdf and (outcome.folder / "report.pdf").exists():
-        console.print(f"[yellow]kept[/] {escape(str(outcome.folder / 'report.pdf'))} from an earlier build "
-                      "(not rebuilt: --no-pdf)")
+    kept = sorted(p.name for p in outcome.folder.glob("*.pdf")) if no_pdf else []
+    if kept:
+        console.print(f"[yellow]kept[/] {escape(', '.join(kept))} in {escape(str(outcome.folder))} from an earlier "
+                      "build (not rebuilt: --no-pdf)")
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 

@@ -211,6 +211,8 @@ def build(
     progress("render")
     context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
     files = {"results.json": dumps(document).encode("utf-8")}
+    # the run date belongs to the provenance (the folder is named after the data, not the run)
+    context, document = {**context, "run_date": now.date()}, {**document, "run_date": now.date()}
     files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)
     if pdf:
         progress("pdf")

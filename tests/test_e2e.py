@@ -56,7 +56,7 @@ def built(project):
     tmp, cfg = project
     result = CliRunner().invoke(main, ["--config", cfg.path, "build", "--offline"])
     assert result.exit_code == 0, result.output
-    folder = tmp / "output" / dt.date.today().strftime("%Y-%m")
+    folder = tmp / "output" / "2026-08"  # the snapshot ends 2026-09-25: August is its last complete month
     return folder, json.loads((folder / "results.json").read_text())
 
 
@@ -159,7 +159,7 @@ def test_as_of_truncates_everything(project):
     cfg = fast_variant(cfg, tmp)
     cfg2 = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=str(tmp / "out-asof")))
     out = pipeline.build(cfg2, today=TODAY, as_of=dt.date(2025, 6, 30), offline=True, pdf=False)
-    assert out.folder.name == "2025-06"
+    assert out.folder.name == "2025-06-as-of-2025-06-30"  # a replay never lands in a month folder
     doc = json.loads((out.folder / "results.json").read_text())
     assert doc["as_of"] == "2025-06-30"
     for t in _all_tests(doc["results"]):

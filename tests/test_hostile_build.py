@@ -416,7 +416,11 @@ def small_project(project, tmp_path, monkeypatch):
         return memo[bundle.as_of]
 
     monkeypatch.setattr(pipeline, "run_analyses", cached)
-    monkeypatch.setattr("reportgen.report.render.html_to_pdf", lambda html: b"%PDF-fake " + str(len(memo)).encode())
+    import reportgen.report.render as render
+
+    monkeypatch.setattr(render, "html_to_pdf", lambda html: b"%PDF-fake", raising=False)
+    monkeypatch.setattr(render, "pdfs", lambda htmls, parallel=True: {n: b"%PDF-fake " + n.encode() for n in htmls},
+                        raising=False)
     return project
 
 
@@ -428,20 +432,23 @@ def test_as_of_and_no_pdf_never_touch_an_archived_report(small_project):
     assert first.exit_code == 0, first.output
     month = out / "2024-03"  # the fixture ends Friday 2024-03-29: March is complete
     archived = {p.name: p.read_bytes() for p in month.iterdir()}
-    assert archived["report.pdf"].startswith(b"%PDF-fake")
+    pdf_names = sorted(n for n in archived if n.endswith(".pdf"))
+    assert pdf_names and all(archived[n].startswith(b"%PDF-fake") for n in pdf_names)
 
     replay = runner.invoke(main, ["--config", str(small_project), "build", "--offline", "--no-pdf", "--as-of", "2024-03-29"])
     assert replay.exit_code == 0, replay.output
     assert (out / "2024-03-as-of-2024-03-29" / "results.json").is_file()
-    assert not (out / "2024-03-as-of-2024-03-29" / "report.pdf").exists()
+    assert not list((out / "2024-03-as-of-2024-03-29").glob("*.pdf"))
     assert {p.name: p.read_bytes() for p in month.iterdir()} == archived  # untouched
 
     partial = runner.invoke(main, ["--config", str(small_project), "build", "--offline", "--no-pdf"])
     assert partial.exit_code == 0, partial.output
-    assert (month / "report.pdf").read_bytes() == archived["report.pdf"]  # --no-pdf never deletes a PDF
-    assert "kept" in text(partial) and "report.pdf from an earlier build (not rebuilt: --no-pdf)" in text(partial)
+    assert {n: (month / n).read_bytes() for n in pdf_names} == {n: archived[n] for n in pdf_names}  # never deleted
+    assert f"kept {', '.join(pdf_names)} in {month} from an earlier build (not rebuilt: --no-pdf)" in text(partial)
     doc = json.loads((month / "results.json").read_text())
     assert doc["report_month"] == "2024-03"
+    assert doc["run_date"] == dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert "Run date (UTC)" in (month / "report.html").read_text()
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["2024-03", "2024-03-as-of-2024-03-29"]
 
 
@@ -586,3 +593,22 @@ def test_short_data_builds_with_not_testable(tmp_path, snapshot_path, case, edit
     reasons = _not_testable_reasons(doc["results"]) + [v["reason"] for v in doc["verdicts"] if v["verdict"] == "not testable"]
     assert any(expect in r for r in reasons), reasons
     assert any(v["verdict"] == "not testable" for v in doc["verdicts"])
+
+
+# =========================================================================== the README's table
+
+
+def test_readme_exit_codes_match_the_errors():
+    """Every exit code an error class can produce is in the README table, and vice versa."""
+    import re
+
+    from reportgen import errors
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Exit codes"):]
+    table = table[: table.index("\n\n", table.index("| code |"))]
+    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, flags=re.M)}
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.ReportgenError)]
+    produced = {c.exit_code for c in classes} | {OutputError.exit_code}
+    assert produced | {0, 130} == documented, (produced, documented)
+    assert OutputError.exit_code == 6 and errors.CacheError.exit_code == 7 and errors.ConfigError.exit_code == 2
