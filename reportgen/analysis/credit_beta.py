@@ -28,7 +28,11 @@ and Rademacher multipliers ``eta``; ``p = (1 + #{|t*| >= |t|}) / (B + 1)``. The 
 is fat-tailed (one month, March 2020, dominates: kurtosis about 15), so the regression has a
 point of very high leverage; there the Newey-West t with t(n-2) critical values rejects a
 true null about twice as often as it should, HC3 alone still too often, and the restricted
-wild bootstrap is close to exact (MacKinnon 2013). The 95% interval inverts the same test
+wild bootstrap is close to exact (MacKinnon 2013). Measured with 2,000 samples of Gaussian
+returns against the real spread changes, at 5%: Newey-West(4) 10.0%, HC3 6.2%, wild
+bootstrap 4.8% (``tests/test_credit_beta.py`` pins the same comparison on a simulated
+regressor with kurtosis 14.6; the self-check design
+:mod:`reportgen.analysis.design_credit` re-measures it on every build). The 95% interval inverts the same test
 with the same multipliers: the slopes ``b0`` that the wild restricted bootstrap test of
 "slope = b0" does not reject at alpha (so interval and test always agree about 0; an
 unrestricted wild bootstrap-t interval undercovered on this design, 92% instead of 95%).
