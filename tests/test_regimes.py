@@ -243,7 +243,7 @@ def test_at_bound_flags():
     assert V._regime_at_bound(th, False, "garch").tolist() == [False, False, False, True, False, False, False]
     th = np.array([0.0, 1.0, 0.1, 0.08, 0.0, 0.92, 500.0])
     flags = V._regime_at_bound(th, True, "gjr")
-    assert flags.tolist() == [False, False, False, True, True, True, True]
+    assert flags.tolist() == [False, True, False, True, True, True, True]  # level not identified when integrated
 
 
 def test_quantile_mcse_matches_binomial_theory():

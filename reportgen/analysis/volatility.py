@@ -257,8 +257,9 @@ class RegimeGarchResult:
     volatility, and the s.e. are conditional on alpha and beta.
 
     ``at_bound[i]`` is True when parameter ``i`` sits at a bound of the estimation (ARCH or
-    GARCH coefficient at 0, persistence at 1 -- then alpha, gamma and beta --, t degrees of
-    freedom at 2.05 or 500): its standard error is not reliable (the asymptotic normal
+    GARCH coefficient at 0, persistence at 1 -- then alpha, gamma and beta, and the level
+    ``log_sigma2``, which is not identified there --, t degrees of freedom at 2.05 or 500):
+    its standard error is not reliable (the asymptotic normal
     approximation fails there, and a 1e-7 change of the data moves it a lot), so the
     report prints "at bound" instead of a number.
     """
@@ -459,6 +460,7 @@ BOUND_TOL = 1e-6
 def _regime_at_bound(theta: np.ndarray, integrated: bool, model: str) -> np.ndarray:
     """Per entry of the 7-vector: at a bound of :class:`_Likelihood` (see ``RegimeGarchResult.at_bound``)."""
     out = np.zeros(7, dtype=bool)
+    out[1] = integrated  # persistence 1: the variance level c is not identified (its s.e. jumps with the data)
     out[3] = theta[3] <= BOUND_TOL or integrated
     out[5] = theta[5] <= BOUND_TOL or integrated
     if model == "gjr":
