@@ -364,7 +364,7 @@ def test_corrupt_manifest_in_the_cache_reaches_the_user_as_exit_3(tmp_path):
 
 # --------------------------------------------------------------------------- property-based: never a traceback
 
-HYP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HYP = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 cell = st.one_of(
     st.sampled_from(["", " ", "nan", "NaN", "inf", "-inf", "1e308", "1e400", "-0", "0", "abc", ".", "1,5",
