@@ -73,6 +73,7 @@ class ReportConfig:
     title: str
     page_size: Literal["A4", "Letter"] = "A4"
     output_dir: str = "output"
+    narrative: str = "narratives/russell-leads-crypto.toml"  # the claims tested (a narrative file)
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,7 +230,7 @@ def test_adding_a_claim_is_adding_one_spec(config):
         primary=PrimaryTest(family="credit_beta", result="gspc_beta", function="reportgen.analysis.credit_beta.ols_hac",
                             method="HAC slope", roles=("large_caps", "credit_spread"), frequency="monthly",
                             horizon_months=1, effect_label="β(S&P 500) per pp", effect_unit="beta", expected_sign=-1,
-                            minimum="return_per_sd", design=None),
+                            minimum="return_per_sd", design=None, per_sd_result="spread_change_sd"),
     )
     cb = NS(gspc_beta=ht(effect=-0.08, p=0.001, lo=-0.1, hi=-0.06), spread_change_sd=0.5)
     (v,) = decide_all({"credit_beta": cb}, config, specs=(new,))

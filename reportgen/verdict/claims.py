@@ -12,6 +12,7 @@ extras (C3's VAR confirmation, C8's attribution by break date) are notes and cap
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reportgen.analysis.common import HypothesisTest, NotTestable, iter_hypothesis_tests
@@ -75,16 +76,31 @@ def _scaled(t: HypothesisTest, k: float) -> tuple[float | None, float | None, fl
     return f(t.effect), f(t.ci_low), f(t.ci_high)
 
 
+def resolve(obj, path: str):
+    """Follow a dotted path of attributes and mapping keys (``"primaries.M1"``)."""
+    for part in path.split("."):
+        obj = obj[part] if isinstance(obj, Mapping) else getattr(obj, part)
+    return obj
+
+
 def _design(results: dict, name: str | None, claim_id: str):
-    """(design result, why power is unknown)."""
+    """(design result, why power is unknown). ``family:key`` names a design that the family
+    ran itself (``results[family].designs[key]``); other names are self-check designs."""
     if name is None:
         return None, "no self-check design simulates this test"
-    sc = results.get("selfcheck")
-    if sc is None:
-        return None, "the self-check did not run"
-    if isinstance(sc, NotTestable):
-        return None, f"the self-check could not run: {sc.reason}"
-    d = sc.design(name)
+    if ":" in name:
+        family, key = name.split(":", 1)
+        host = results.get(family)
+        d = None if host is None or isinstance(host, NotTestable) else host.designs.get(key)
+        if d is None:
+            return None, f"the {family} family ran no design '{key}'"
+    else:
+        sc = results.get("selfcheck")
+        if sc is None:
+            return None, "the self-check did not run"
+        if isinstance(sc, NotTestable):
+            return None, f"the self-check could not run: {sc.reason}"
+        d = sc.design(name)
     if isinstance(d, NotTestable):
         return None, f"the self-check design '{name}' could not run: {d.reason}"
     if d.claim != claim_id:
@@ -100,22 +116,19 @@ def primary_evidence(spec: ClaimSpec, results: dict, cfg: Config) -> Evidence | 
         return NotTestable(f"the {p.family} analysis did not run")
     if isinstance(fam, NotTestable):
         return fam
-    obj = getattr(fam, p.result)
+    obj = resolve(fam, p.result)
     if isinstance(obj, NotTestable):
         return obj
-    per_sd = None
-    implied = None
+    per_sd = resolve(fam, p.per_sd_result) if p.per_sd_result else None
+    implied = resolve(fam, p.implied_result) if p.implied_result else None
     if isinstance(obj, HypothesisTest):
         effect, lo, hi = obj.effect, obj.ci_low, obj.ci_high
         pvalue, n, n_unit = obj.pvalue, obj.nobs, "months"
-        if p.family == "leadlag" and p.result == "c3_primary":
-            sd = fam.c3_cause_sd
-            if sd is None:
-                return NotTestable("the s.d. of RUT's monthly return is unknown")
-            effect, lo, hi = _scaled(obj, sd)
-            implied = fam.c3_implied_effect
-        if p.minimum == "return_per_sd":
-            per_sd = fam.spread_change_sd
+        if p.scale_result:
+            k = resolve(fam, p.scale_result)
+            if k is None:
+                return NotTestable(f"the scale of the effect ({p.family}.{p.scale_result}) is unknown")
+            effect, lo, hi = _scaled(obj, k)
     else:  # an event-study summary (C4)
         effect, lo, hi = obj.excess_car, obj.excess_ci_low, obj.excess_ci_high
         pvalue, n, n_unit = obj.pvalue, obj.n_events, "events"

@@ -1,0 +1,232 @@
+"""Narratives as files: an "X leads Y" market thesis declared in TOML, read into claim
+specifications (:class:`reportgen.verdict.specs.ClaimSpec`).
+
+A narrative file holds the thesis in the articles' own words, the series it needs (symbol,
+source, role, publication lag), and its claims. A claim is either
+
+* a **lead-lag claim** (``method = "granger"``): leader, follower, frequency, lags, expected
+  sign, secondary lags, whether to test the reverse direction -- run by the generic
+  :mod:`reportgen.analysis.narrative` family and checked by its own self-check design; or
+* a **full specification** (a ``[claims.primary]`` table naming a built-in family and result),
+  as the Russell 2000 narrative does for its event studies, VARs and volatility tests.
+
+Strings in a narrative may name pre-declared config values as ``{lag}`` (``analysis.
+granger_primary_lag``), ``{horizon}``, ``{asset}``, ``{definition}`` (``events.primary_*``)
+and ``{etf}`` (``volatility.etf_date``), so a pre-declared test lives in one place. Errors name
+the file, the claim and the key, like config errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from reportgen.config import Config, ConfigError, SeriesConfig, _build
+from reportgen.verdict.specs import ClaimSpec, PrimaryTest
+
+METHODS = ("granger",)
+FREQUENCIES = ("monthly",)
+TRANSFORMS = ("log_return", "diff", "log_diff")
+KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True, slots=True)
+class NarrativeSeries:
+    """A series a narrative needs. ``publication_lag_months``: a value for month m is public
+    only m + lag months later (macro data such as M2); the tests use it only from then on."""
+
+    key: str
+    symbol: str
+    source: Literal["yfinance", "fred"]
+    role: str
+    transform: Literal["log_return", "diff", "log_diff"] = "log_return"
+    publication_lag_months: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LeadLagClaim:
+    """A lead-lag claim: ``leader`` Granger-causes ``follower`` at ``lags``."""
+
+    id: str
+    title: str
+    article_says: str
+    leader: str
+    follower: str
+    method: Literal["granger"] = "granger"
+    frequency: Literal["monthly"] = "monthly"
+    lags: int = 3
+    expected_sign: int = 1
+    secondary_lags: tuple[int, ...] = ()
+    reverse: bool = True
+    core: bool = True
+    would_change: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Meta:
+    name: str
+    title: str
+    thesis: str
+    articles: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Narrative:
+    """A narrative read from its file: the claims as specifications, plus what runs them."""
+
+    name: str
+    title: str
+    thesis: str
+    articles: str
+    path: str
+    sha256: str
+    series: tuple[NarrativeSeries, ...]
+    claims: tuple[ClaimSpec, ...]
+    lead_lag: tuple[LeadLagClaim, ...]
+
+    def series_for(self, key: str) -> NarrativeSeries | None:
+        return next((s for s in self.series if s.key == key), None)
+
+
+def _placeholders(cfg: Config) -> dict[str, str]:
+    ev = cfg.events
+    return {"lag": str(cfg.analysis.granger_primary_lag), "horizon": str(ev.primary_horizon_months),
+            "asset": ev.primary_asset, "definition": ev.primary_definition,
+            "etf": cfg.volatility.etf_date.isoformat()}
+
+
+def _fill(value, subst: dict[str, str], where: str):
+    """Format ``{name}`` placeholders in every string; a string that is a whole placeholder of
+    an integer value becomes that integer."""
+    if isinstance(value, dict):
+        return {k: _fill(v, subst, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, subst, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str) and "{" in value:
+        try:
+            out = value.format(**subst)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"{where}: unknown placeholder in {value!r} ({exc}); allowed: "
+                              + ", ".join("{" + k + "}" for k in subst)) from None
+        return int(out) if re.fullmatch(r"\{[a-z]+\}", value) and out.isdigit() else out
+    return value
+
+
+def _lead_lag_spec(c: LeadLagClaim) -> ClaimSpec:
+    """The claim specification of a lead-lag claim (primary at its lags, judged alone)."""
+    unit = "months"
+    primary = PrimaryTest(
+        family="narrative", result=f"primaries.{c.id}", function="reportgen.analysis.granger.wild_bootstrap_granger",
+        method=f"wild-bootstrap HC3 Granger test, {c.leader} → {c.follower}, {c.frequency}, {c.lags} lags",
+        roles=(c.leader, c.follower), frequency=c.frequency, horizon_months=c.lags,
+        effect_label=f"{c.follower} log return over the {c.lags} {unit} after a one-s.d. {c.leader} month",
+        effect_unit="log return", expected_sign=c.expected_sign, minimum="return_x_horizon",
+        design=f"narrative:{c.id}",
+        implied=f"full lagged transmission: {c.follower}'s contemporaneous beta to {c.leader} times a one-s.d. {c.leader} month",
+    )
+    secondary = (f"{c.id}-secondary",) + ((f"{c.id}-reverse",) if c.reverse else ())
+    tested = (f"Pre-declared primary: Granger causality {c.leader} → {c.follower}, {c.frequency}, {c.lags} lags, "
+              "wild-bootstrap HC3 test, judged alone at α. Secondary (Holm): "
+              + (f"lags {', '.join(map(str, c.secondary_lags))}" if c.secondary_lags else "none")
+              + (f"; the reverse direction {c.follower} → {c.leader}" if c.reverse else "") + ".")
+    return ClaimSpec(c.id, c.title, c.article_says, tested, rule="test", families=("narrative",), primary=primary,
+                     secondary=secondary, core=c.core,
+                     would_change=c.would_change or f"A significant {c.leader} → {c.follower} effect of at least the minimum.")
+
+
+def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
+    """Parse and validate a narrative. Raises :class:`ConfigError` naming file, claim and key."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(table) - {"narrative", "series", "claims"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown section {unknown[0]}; allowed: narrative, series, claims")
+    if "narrative" not in table:
+        raise ConfigError(f"{path}: missing section [narrative] (name, title, thesis)")
+    subst = _placeholders(cfg)
+    meta = _build(_Meta, _fill(table["narrative"], subst, f"{path}: narrative"), f"{path}: narrative")
+    if not KEY.match(meta.name):
+        raise ConfigError(f"{path}: narrative.name must be letters, digits, '_' or '-' (max 32), got {meta.name!r}")
+    series = tuple(_build(NarrativeSeries, s, f"{path}: series[{i}]") for i, s in enumerate(table.get("series", [])))
+    for s in series:
+        if not KEY.match(s.key):
+            raise ConfigError(f"{path}: series {s.key!r}: key must be letters, digits, '_' or '-' (max 32)")
+        if not 0 <= s.publication_lag_months <= 12:
+            raise ConfigError(f"{path}: series {s.key}: publication_lag_months must be in 0..12, got {s.publication_lag_months}")
+        known = next((c for c in cfg.series if c.key == s.key), None)
+        if known is not None and (known.symbol, known.source) != (s.symbol, s.source):
+            raise ConfigError(f"{path}: series {s.key} is {s.source}:{s.symbol} here but "
+                              f"{known.source}:{known.symbol} in {cfg.path or 'config.toml'}")
+    keys = {c.key for c in cfg.series} | {s.key for s in series}
+    claims_raw = table.get("claims", [])
+    if not isinstance(claims_raw, list) or not claims_raw:
+        raise ConfigError(f"{path}: declare at least one [[claims]] table")
+    specs: list[ClaimSpec] = []
+    lead_lag: list[LeadLagClaim] = []
+    for i, raw in enumerate(claims_raw):
+        cid = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+        where = f"{path}: claim {cid}"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where} must be a table")
+        raw = _fill(raw, subst, where)
+        if "primary" in raw or raw.get("rule", "test") != "test" and "leader" not in raw:
+            spec = _build(ClaimSpec, raw, where)
+        else:
+            c = _build(LeadLagClaim, raw, where)
+            for role in ("leader", "follower"):
+                if getattr(c, role) not in keys:
+                    raise ConfigError(f"{where}.{role}: unknown series {getattr(c, role)!r}; "
+                                      f"declare it under [[series]] or use one of {', '.join(sorted(keys))}")
+            if c.leader == c.follower:
+                raise ConfigError(f"{where}: leader and follower must differ, both are {c.leader!r}")
+            if not 1 <= c.lags <= 12 or any(not 1 <= lag <= 12 for lag in c.secondary_lags):
+                raise ConfigError(f"{where}.lags: lags must be in 1..12, got {c.lags} and {list(c.secondary_lags)}")
+            if c.expected_sign not in (-1, 1):
+                raise ConfigError(f"{where}.expected_sign must be 1 or -1, got {c.expected_sign}")
+            lead_lag.append(c)
+            spec = _lead_lag_spec(c)
+        if not KEY.match(spec.id):
+            raise ConfigError(f"{where}.id must be letters, digits, '_' or '-' (max 32), got {spec.id!r}")
+        specs.append(spec)
+    ids = [s.id for s in specs]
+    dup = next((x for x in ids if ids.count(x) > 1), None)
+    if dup is not None:
+        raise ConfigError(f"{path}: claim {dup} is declared twice")
+    return Narrative(name=meta.name, title=meta.title, thesis=meta.thesis, articles=meta.articles, path=path,
+                     sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), series=series, claims=tuple(specs),
+                     lead_lag=tuple(lead_lag))
+
+
+def narrative_path(cfg: Config) -> Path:
+    p = Path(cfg.report.narrative)
+    return p if p.is_absolute() or not cfg.path else Path(cfg.path).parent / p
+
+
+def load_narrative(cfg: Config) -> Narrative:
+    """The narrative the config names (``report.narrative``)."""
+    p = narrative_path(cfg)
+    if not p.is_file():
+        raise ConfigError(f"narrative file {p} not found", hint="pass --narrative FILE or set report.narrative")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p} is not UTF-8 text (byte {exc.start})") from None
+    return parse_narrative(text, str(p), cfg)
+
+
+def with_narrative(cfg: Config, path: str | Path | None = None) -> Config:
+    """``cfg`` with ``report.narrative`` set to ``path`` (if given) and the narrative's series
+    that the config does not list added to ``cfg.series``."""
+    if path is not None:
+        cfg = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, narrative=str(Path(path).resolve())))
+    n = load_narrative(cfg)
+    extra = tuple(SeriesConfig(key=s.key, symbol=s.symbol, source=s.source, role=s.role)
+                  for s in n.series if all(c.key != s.key for c in cfg.series))
+    return dataclasses.replace(cfg, series=cfg.series + extra) if extra else cfg
