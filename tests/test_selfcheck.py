@@ -203,21 +203,30 @@ def test_granger_design_size_and_power_to_find_a_planted_two_month_lead():
     assert np.mean(p <= 0.05) > 0.8
 
 
-def test_placebo_shift_equals_placebo_test_batch():
-    rng = np.random.default_rng(10)
-    r = dgp.event_returns(900, np.array([100, 400, 700]), rng, abnormal=0.0)
-    e = np.array([100, 400, 700])
-    kw = dict(horizon=30, effects=np.array([0.0, 0.1, 0.3]), n_sim=25, draws=199, block_length=10.0, alpha=0.1)
-    shift = sc.simulate_placebo_design(r, e, rng=np.random.default_rng(11), method="shift", **kw)
-    batch = sc.simulate_placebo_design(r, e, rng=np.random.default_rng(11), method="batch", **kw)
-    np.testing.assert_allclose(shift["pvalue"], batch["pvalue"], rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(shift["reject"], batch["reject"])  # "batch" calls placebo_test_batch
+def test_placebo_design_reads_the_event_study_grid_exactly():
+    """The placebo design's CARs are the event study's (build_windows) CARs, and its p-value on
+    the real path is the C4 primary computation (placebo_positions + placebo_pvalue)."""
+    from reportgen.analysis import event_study as es
 
-
-def test_placebo_rejects_unknown_method():
-    with pytest.raises(ValueError, match="method must be one of"):
-        sc.simulate_placebo_design(np.zeros(200), np.array([10]), 5, np.array([0.0]), 2, 99, 5.0,
-                                   np.random.default_rng(0), method="loop")
+    b = _sim_bundle()
+    btc, days = b.series("BTC"), b.series("RUT").index
+    w = es.build_windows("BTC", btc, None, days, (3,), 250, 60)
+    dates = [w.days[400].date(), w.days[900].date(), w.days[1700].date()]
+    g = sc.placebo_grid(btc, days, 3, dates, 250, 60)
+    car = g.car(g.r[None])[0]
+    np.testing.assert_allclose(car, w.car[("raw", 3)][g.valid_idx], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(g.pos, [400, 900, 1700])
+    # the real path through the design's test = events.py's primary computation
+    offs = es.placebo_positions(g.pos, g.valid_idx.size, 499, 21.0, np.random.default_rng(3))
+    x = w.car[("raw", 3)]
+    expect = es.placebo_pvalue(x[g.pos].mean(), x[g.valid_idx[offs]].mean(axis=1))[0]
+    M = sc._placebo_matrix(offs, g.valid_idx.size)
+    null = np.asarray(M.T @ car)
+    ev = np.searchsorted(g.valid_idx, g.pos)
+    assert es.placebo_pvalue(car[ev].mean(), null)[0] == pytest.approx(expect, abs=1e-12)
+    # planted effects shift the event CARs by exactly the effect (windows do not overlap)
+    out = sc.simulate_placebo_design(g, np.array([0.0, 0.2]), 30, 199, 21.0, np.random.default_rng(4))
+    assert out["pvalue"].shape == (2, 30) and np.all(out["pvalue"][1] <= out["pvalue"][0])
 
 
 def test_planted_irf_coefficient_hits_target_exactly():
@@ -291,11 +300,12 @@ def test_power_curves_monotone_on_planted_designs():
     pg = g["reject"].mean(axis=1)
     assert _monotone(pg) and pg[-1] > 0.9 and pg[0] < 0.1
 
-    r = dgp.event_returns(2500, np.array([200, 900, 1500, 2100]), np.random.default_rng(17), sigma=0.03)
-    p = sc.simulate_placebo_design(r, np.array([200, 900, 1500, 2100]), 40, np.linspace(0, 0.6, 6), 300, 999,
-                                   20.0, np.random.default_rng(18))
+    b = _sim_bundle()
+    days = b.series("RUT").index
+    g = sc.placebo_grid(b.series("BTC"), days, 3, [days[i].date() for i in (400, 900, 1500, 2100)], 250, 60)
+    p = sc.simulate_placebo_design(g, np.linspace(0, 0.6, 6), 300, 999, 21.0, np.random.default_rng(18))
     pp = p["reject"].mean(axis=1)
-    assert _monotone(pp) and pp[-1] > 0.8
+    assert _monotone(pp) and pp[-1] > 0.8 and 0.03 <= pp[0] <= 0.07
 
     y = dgp.var_lead(150, np.random.default_rng(19), lag=1, b=0.0)
     y3 = np.column_stack([y, 0.5 * y[:, 1] + np.random.default_rng(20).standard_normal(150)])

@@ -1,63 +1,55 @@
-"""Monte Carlo self-check: size and power of the main tests on samples that mimic the real one.
+"""Monte Carlo self-check: size and power of the tests that decide the verdicts, on samples
+that mimic the real one.
 
-Every report re-runs its three main tests on ``cfg.selfcheck.simulations`` simulated samples
-per design, under the null and under planted effects, and reports the empirical size at the
-nominal level (with a Wilson Monte Carlo interval), the power curve, the power at the
-economic minimum effect (``cfg.rules.min_effect_monthly_return``) and the minimum detectable
-effect at 80% power. The verdict engine reads :attr:`DesignResult.power_at_min_effect`: a
-"not supported" whose test has less than ``cfg.rules.min_power`` power at the minimum effect
-becomes "insufficient evidence".
+Every claim whose verdict rests on a test has a *design* in :data:`REGISTRY` that runs **that
+exact test function** (never a copy) on ``cfg.selfcheck.simulations`` simulated samples per
+effect size, under the null and under planted effects, and reports the empirical size (with a
+Wilson Monte Carlo interval; acceptable: 3-7% at 5%), the power curve, the power at the
+claim's economic minimum effect and the minimum detectable effect at 80% power -- all at the
+level at which the test is judged. Pre-declared primary tests are judged at ``rules.alpha``
+without multiplicity adjustment (only secondary tests are Holm-adjusted), so that is the
+level here. The verdict layer reads :meth:`SelfCheckResults.for_claim` /
+:meth:`SelfCheckResults.design`.
 
 Designs
 -------
-``granger`` (claim C3)
-    HC3 Wald Granger test RUT -> BTC, monthly log returns, at the verdict's lag ``L``
-    (:func:`reportgen.analysis.granger.granger_robust_batch`). The cause ``x`` is the real
-    RUT series, held fixed (its own dynamics, volatility and fat tails are the real ones).
-    The target is rebuilt recursively from the restricted AR(L) fit of BTC (no RUT lags):
-    ``y*_t = c + sum_j a_j y*_{t-j} + (s/L) sum_j x_{t-j} + e_t eta_t`` with the restricted
-    residuals ``e_t`` and Rademacher multipliers ``eta_t`` (recursive-design wild bootstrap,
-    Goncalves and Kilian 2004), so the null (``s = 0``) holds exactly while the residuals
-    keep their fat tails and their volatility pattern over time. The effect is
-    ``s * sd(RUT)``: the cumulative BTC log-return response over lags 1..L to a
-    one-standard-deviation monthly RUT move. Economic minimum: ``min_effect`` (2%).
-``placebo`` (claim C4)
-    The breakout placebo test (BTC, longest horizon, real event days of the primary
-    definition) via :func:`reportgen.analysis.event_study.placebo_test_batch`. Null paths are
-    stationary-bootstrap resamples (Politis and Romano 1994) of the real BTC log returns on
-    the RUT trading-day grid; planted paths add ``effect / h`` to each of the ``h`` days after
-    every event. The effect is the mean abnormal log return over the window; economic
-    minimum: ``min_effect`` per month times the horizon in months (6% over 3 months).
-``irf`` (claim C3)
-    The VAR impulse-response band of the primary C3 VAR test: cumulative orthogonalised
+``granger`` (claim C3, primary)
+    The C3 primary test itself: the wild-bootstrap HC3 Granger test RUT -> BTC at the
+    pre-declared lag ``L`` (:func:`reportgen.analysis.granger.wild_bootstrap_granger_batch`,
+    the function behind :func:`~reportgen.analysis.granger.wild_bootstrap_granger`), with
+    :data:`GRANGER_INNER_DRAWS` Rademacher draws per simulated sample. The cause ``x`` is the
+    real RUT series, held fixed. The target is rebuilt recursively from the restricted AR(L)
+    fit of BTC (no RUT lags): ``y*_t = c + sum_j a_j y*_{t-j} + (s/L) sum_j x_{t-j} + e_t eta_t``
+    with the restricted residuals ``e_t`` and Rademacher multipliers ``eta_t``
+    (recursive-design wild bootstrap, Goncalves and Kilian 2004). The effect is ``s * sd(RUT)``:
+    the cumulative BTC log-return response over lags 1..L to a one-standard-deviation monthly
+    RUT move, the unit in which the C3 verdict reads its effect. Minimum: 2 pp per month x L.
+``placebo`` (claim C4, primary)
+    The C4 primary placebo test: the mean BTC log return from the close on each breakout day
+    to ``events.primary_horizon_months`` calendar months later, on the event-study grid and
+    placebo universe of :func:`reportgen.analysis.event_study.build_windows`, against placebo
+    date sets of :func:`~reportgen.analysis.event_study.placebo_positions`, one-sided p-value of
+    :func:`~reportgen.analysis.event_study.placebo_pvalue`. Null paths are stationary-bootstrap
+    resamples (Politis and Romano 1994) of the real BTC calendar-day log returns; planted
+    effects are spread over each event window. Minimum: 2 pp per month x the horizon.
+``irf`` (claim C3, secondary)
+    The VAR impulse-response band of the C3 VAR check: cumulative orthogonalised
     (Cholesky, RUT first) response of BTC over months 1..3 to a one-s.d. RUT shock; the test
     rejects when zero lies outside the 95% percentile band of a recursive-design residual
     bootstrap. The data-generating VAR is the real VAR(p) (RUT, BTC, ETH) with every RUT lag
     in the crypto equations set to zero except ``A_1[BTC, RUT] = b``; ``b`` is solved so that
-    the *true* cumulative response equals the planted effect exactly (``b`` offsets the
-    indirect channel through the crypto's own lags under the null). Shocks are the real VAR
-    residuals times a Rademacher multiplier shared by the equations (wild bootstrap: fat
-    tails, cross-correlation and heteroskedasticity kept). The bootstrap band of each
-    simulated sample uses the warp-speed method of Giacomini, Politis and White (2013): a few
-    bootstrap draws per simulated sample, the band of every sample built from the deviations
-    ``theta* - theta_hat`` of all samples, studentised by each sample's delta-method standard
-    error (the bootstrap spread grows with the size of the response, so raw deviations are not
-    pivotal). Economic minimum: ``min_effect`` (2%) of cumulative response to a one-s.d. RUT
-    shock.
+    the *true* cumulative response equals the planted effect exactly. Shocks are the real VAR
+    residuals times a Rademacher multiplier shared by the equations. The bootstrap band of
+    each simulated sample uses the warp-speed method of Giacomini, Politis and White (2013),
+    studentised by each sample's delta-method standard error.
+``credit_beta`` (claim C7, primary) and ``vol_shift`` (claim C8, primary)
+    Built by :mod:`reportgen.analysis.design_credit` and :mod:`reportgen.analysis.design_volshift`
+    (imported lazily; a missing module makes the design not testable).
 
 Effect sizes are ``cfg.selfcheck.effect_grid`` in units of each test's standard error on the
-real sample (Granger: HC3 s.e. of the lag-coefficient sum times sd(RUT); placebo: s.d. of
-the placebo distribution of the mean CAR; IRF: bootstrap s.d. of the cumulative response),
-plus the economic minimum itself. The same random numbers are used for every effect size of
-a design (common random numbers), so the power curve is smooth and its Monte Carlo noise is
-mostly shared.
-
-Size and the power curve are at the nominal level ``rules.alpha``. The verdicts, however,
-use multiplicity-adjusted p-values (Holm within C3's Granger family, Holm within the C3 VAR
-family, Romano-Wolf over C4's definitions x assets x horizons). Each design therefore also
-reports its power at the Bonferroni level ``alpha / m`` for the family size ``m`` found in
-the other results (``power_at_min_effect_adjusted``, ``curve_power_adjusted``,
-``mde_80_adjusted``): a lower bound for the power after the actual adjustment.
+real sample, plus the economic minimum itself. The same random numbers are used for every
+effect size of a design (common random numbers). Each design draws from its named seed stream
+``seed_stream(analysis.seed, "selfcheck", name)``.
 
 References
 ----------
@@ -85,9 +77,9 @@ from scipy import optimize
 
 from reportgen.analysis.common import NotTestable, as_date
 from reportgen.analysis.event_study import (
-    placebo_means,
+    build_windows,
     placebo_positions,
-    placebo_test_batch,
+    placebo_pvalue,
     wilson_interval,
 )
 from reportgen.analysis.granger import granger_design, wild_bootstrap_granger_batch
@@ -575,93 +567,112 @@ def simulate_granger_design(
 # =========================================================================== placebo design
 
 
+@dataclass(frozen=True)
+class PlaceboGrid:
+    """Where C4's primary test reads BTC: the event-study grid of
+    :func:`reportgen.analysis.event_study.build_windows`, as index maps into BTC's own
+    calendar-day log returns (so simulated paths give the event study's CARs exactly).
+
+    ``car = cum[b] - cum[a]`` with ``cum`` the prefix sums of the calendar-day returns
+    ``r``: ``a`` is BTC's close at or before each grid day, ``b`` at or before the same day
+    ``hm`` calendar months later. ``valid_idx``: the grid days of the placebo universe
+    (``AssetWindows.valid``); ``pos``: the real events' grid positions.
+    """
+
+    days: pd.DatetimeIndex
+    r: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    valid_idx: np.ndarray
+    pos: np.ndarray
+
+    def car(self, r: np.ndarray) -> np.ndarray:
+        """CAR of every valid grid day for paths ``r`` (S, N) -> (S, n_valid)."""
+        cum = np.concatenate([np.zeros(r.shape[:-1] + (1,)), np.cumsum(r, axis=-1)], axis=-1)
+        return cum[..., self.b[self.valid_idx]] - cum[..., self.a[self.valid_idx]]
+
+
+def placebo_grid(btc: pd.Series, calendar: pd.DatetimeIndex, horizon_months: int, event_dates,
+                 est_window: int, min_est: int) -> PlaceboGrid:
+    """The :class:`PlaceboGrid` of BTC closes ``btc`` on the trading days ``calendar``."""
+    btc = btc.dropna()
+    w = build_windows("BTC", btc, None, calendar, (horizon_months,), est_window, min_est)
+    a = btc.index.searchsorted(w.days, side="right") - 1
+    b = btc.index.searchsorted(w.days + pd.DateOffset(months=horizon_months), side="right") - 1
+    valid_idx = np.flatnonzero(w.valid)
+    dates = [d for d in event_dates if w.days[0] <= pd.Timestamp(d) <= w.days[-1]]
+    pos = w.position(dates) if dates else np.array([], dtype=np.int64)
+    pos = np.unique(pos[np.isin(pos, valid_idx)])
+    # r[i] = log p[i+1] - log p[i], so cum[i] = log p[i] - log p[0] and cum[b] - cum[a] is the CAR
+    return PlaceboGrid(w.days, np.diff(np.log(btc.to_numpy(float))), a, b, valid_idx, pos)
+
+
 def simulate_placebo_design(
-    returns: np.ndarray,
-    event_idx: np.ndarray,
-    horizon: int,
+    grid: PlaceboGrid,
     effects: np.ndarray,
     n_sim: int,
     draws: int,
     block_length: float,
     rng: np.random.Generator,
     alpha: float = 0.05,
-    method: str = "shift",
 ) -> dict:
-    """Rejection indicators of the one-sided placebo test on simulated daily paths.
+    """Rejections of C4's primary placebo test on simulated BTC paths.
 
     Parameters
     ----------
-    returns : array (T,) real daily log returns (on the event grid)
-    event_idx : int array (n,) real event positions
-    horizon : event window in days (t+1..t+horizon)
-    effects : array (E,) planted mean abnormal return over the window
+    grid : :class:`PlaceboGrid` of the real test (event-study grid, valid days, events)
+    effects : array (E,) planted abnormal log return over each event's window
     n_sim : paths per effect
-    draws : placebo draws per path
-    block_length : mean block of the stationary bootstrap (paths and placebo dates)
+    draws : placebo date sets (the real test's ``events.placebo_draws``)
+    block_length : mean block of the stationary bootstrap (paths: calendar days; placebo
+        dates: trading days, as in the real test)
     rng : numpy Generator
-    method : ``"shift"`` (default) or ``"batch"``
+    alpha : the level the test is judged at
 
     Returns
     -------
-    dict with ``reject`` (E, n_sim), ``pvalue`` and ``pvalue_dir`` (E, n_sim, the same: the
-    test is one-sided), ``failed``.
+    dict with ``pvalue`` = ``pvalue_dir`` (E, n_sim): the upper p-value of
+    :func:`reportgen.analysis.event_study.placebo_pvalue` (the function that gives the C4
+    primary's p-value) of the mean CAR after the real events against the placebo means;
+    ``reject`` (E, n_sim) ``p <= alpha``; ``failed``.
 
     Notes
     -----
-    Every effect uses the same paths and the same placebo dates. ``"batch"`` calls
-    :func:`reportgen.analysis.event_study.placebo_test_batch` once per effect size. ``"shift"``
-    gives the same p-values in one pass: a planted effect ``d`` adds ``d * w`` to a mean CAR,
-    where ``w`` is the planted mass inside its windows (1 for the real events when their
-    windows do not overlap; the overlap share for a placebo set), so the placebo means of the
-    null paths are computed once (dates from
-    :func:`~reportgen.analysis.event_study.placebo_positions`
-    with the same generator as ``placebo_test_batch``; the mean CAR of every placebo set for
-    every path is one sparse matrix product) and shifted per effect.
+    Paths are stationary-bootstrap resamples (:func:`~reportgen.analysis.resampling.stationary_bootstrap_indices`)
+    of BTC's calendar-day log returns. Placebo dates come from
+    :func:`reportgen.analysis.event_study.placebo_positions` on the valid days, as in the
+    real test, and are shared by every path. A planted effect ``d`` adds ``d / len`` to each
+    calendar-day return inside every event window, which adds ``d * w`` to a mean CAR (``w``
+    the planted mass inside its windows); so the placebo means of the null paths are computed
+    once (one sparse product) and shifted per effect (common random numbers).
     """
-    r = np.asarray(returns, dtype=float)
-    e = np.sort(np.asarray(event_idx, dtype=np.int64))
-    T = r.size
-    if method not in ("shift", "batch"):
-        raise ValueError(f"method must be one of ('shift', 'batch'), got {method!r}")
-    chunks = [r[stationary_bootstrap_indices(T, min(PATH_CHUNK, n_sim - b0), block_length, rng)]
-              for b0 in range(0, n_sim, PATH_CHUNK)]
-    placebo_seed = int(rng.integers(0, 2**63 - 1))
-    if method == "batch":
-        base = np.concatenate(chunks)
-        window = _event_window(T, e, horizon)
-        rej, pv = [], []
-        for eff in np.asarray(effects, dtype=float):
-            paths = base + eff * window[None, :] if eff != 0 else base
-            p = placebo_test_batch(paths, e, horizon, draws, block_length, np.random.default_rng(placebo_seed))
-            pv.append(p)
-            rej.append(p <= alpha + 1e-12)
-        return {"reject": np.array(rej), "pvalue": np.array(pv), "pvalue_dir": np.array(pv), "failed": 0}
-    # the same placebo dates as placebo_test_batch(..., rng=default_rng(placebo_seed))
-    pos = placebo_positions(e, T - horizon, draws, block_length, np.random.default_rng(placebo_seed))
-    M = _placebo_matrix(pos, T - horizon)
-    car = np.empty((n_sim, T - horizon))  # CAR after every day of every path
-    for k, b0 in enumerate(range(0, n_sim, PATH_CHUNK)):
-        car[b0 : b0 + PATH_CHUNK] = _window_sums(chunks[k], horizon)
-        chunks[k] = None
-    real0 = car[:, e].mean(axis=1)  # (n_sim,)
-    null0 = np.asarray((M.T @ car.T).T)  # (n_sim, draws) placebo mean CARs
-    del car
-    wcar = _window_sums(_event_window(T, e, horizon)[None], horizon)[0]
-    w_real = float(wcar[e].mean())
-    w_null = M.T @ wcar  # (draws,) planted mass inside each placebo set
-    rej, pv = [], []
-    for eff in np.asarray(effects, dtype=float):
-        exceed = (null0 + eff * w_null[None, :] >= (real0 + eff * w_real)[:, None]).sum(axis=1)
-        p = (1.0 + exceed) / (1.0 + draws)
-        pv.append(p)
-        rej.append(p <= alpha + 1e-12)
-    return {"reject": np.array(rej), "pvalue": np.array(pv), "pvalue_dir": np.array(pv), "failed": 0}
-
-
-def _window_sums(r: np.ndarray, horizon: int) -> np.ndarray:
-    """``out[:, s] = r[:, s+1] + ... + r[:, s+horizon]`` for s = 0..T-horizon-1."""
-    cum = np.concatenate([np.zeros((r.shape[0], 1)), np.cumsum(r, axis=1)], axis=1)
-    return cum[:, horizon + 1 :] - cum[:, 1 : cum.shape[1] - horizon]
+    g = grid
+    effects = np.asarray(effects, dtype=float)
+    N = g.r.size
+    nv = g.valid_idx.size
+    offs = placebo_positions(g.pos, nv, draws, block_length, rng)
+    M = _placebo_matrix(offs, nv)
+    ev = np.searchsorted(g.valid_idx, g.pos)
+    real0 = np.empty(n_sim)
+    null0 = np.empty((n_sim, draws))
+    for s0 in range(0, n_sim, PATH_CHUNK):
+        m = min(PATH_CHUNK, n_sim - s0)
+        car = g.car(g.r[stationary_bootstrap_indices(N, m, block_length, rng)])
+        real0[s0 : s0 + m] = car[:, ev].mean(axis=1)
+        null0[s0 : s0 + m] = np.asarray((M.T @ car.T).T)
+    wvec = np.zeros(N)
+    for e in g.pos:  # per unit of effect: spread evenly over the event window's returns
+        lo, hi = g.a[e], g.b[e]
+        wvec[lo:hi] += 1.0 / max(1, hi - lo)
+    wcar = g.car(wvec[None])[0]
+    w_real = float(wcar[ev].mean())
+    w_null = M.T @ wcar
+    pv = np.empty((effects.size, n_sim))
+    for k, eff in enumerate(effects):
+        null_k = null0 + eff * w_null[None, :]
+        real_k = real0 + eff * w_real
+        pv[k] = [placebo_pvalue(real_k[i], null_k[i])[0] for i in range(n_sim)]
+    return {"reject": pv <= alpha + 1e-12, "pvalue": pv, "pvalue_dir": pv, "failed": 0}
 
 
 def _placebo_matrix(pos: np.ndarray, n_valid: int):
@@ -671,14 +682,6 @@ def _placebo_matrix(pos: np.ndarray, n_valid: int):
     draws, n = pos.shape
     cols = np.repeat(np.arange(draws), n)
     return sparse.csc_matrix((np.full(draws * n, 1.0 / n), (pos.ravel(), cols)), shape=(n_valid, draws))
-
-
-def _event_window(T: int, e: np.ndarray, horizon: int) -> np.ndarray:
-    """Planted daily abnormal return per unit of effect: 1/horizon on days t+1..t+horizon of each event."""
-    window = np.zeros(T)
-    for i in e:
-        window[i + 1 : i + 1 + horizon] += 1.0 / horizon
-    return window
 
 
 # =========================================================================== VAR / IRF design
@@ -989,13 +992,14 @@ def _var_lag(results: dict) -> tuple[int | None, str]:
     return None, ""
 
 
-def _event_dates(results: dict, bundle, cfg, horizon_months: int) -> tuple[tuple[dt.date, ...], str]:
+def _event_dates(results: dict, bundle, cfg, horizon_months: int, asset: str = "BTC"
+                 ) -> tuple[tuple[dt.date, ...], str]:
     primary = cfg.events.primary_definition
     ev = results.get("events")
     for car in getattr(ev, "cars", ()) or ():
         if (getattr(car, "definition", None), getattr(car, "asset", None), getattr(car, "horizon_months", None),
-                getattr(car, "measure", None)) == (primary, "BTC", horizon_months, "raw"):
-            return tuple(car.event_dates), f"event dates of the primary test ({primary}, BTC, {horizon_months} months)"
+                getattr(car, "measure", None)) == (primary, asset, horizon_months, "raw"):
+            return tuple(car.event_dates), f"event dates of the primary test ({primary}, {asset}, {horizon_months} months)"
     from reportgen.analysis.breakouts import detect_breakouts
 
     sets = detect_breakouts(bundle.series("RUT"), cfg.events.primary, horizon_months)
@@ -1052,42 +1056,45 @@ def _design_granger(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
 
 
 def _design_placebo(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
+    """C4's primary test: placebo test of the mean BTC CAR after the primary breakouts."""
+    from reportgen.analysis.events import EST_WINDOW, MIN_EST
+
     hm = int(cfg.events.primary_horizon_months)
-    days, r = _daily_grid(bundle)
-    end = days + pd.DateOffset(months=hm)
-    j = np.arange(days.size)
-    k = days.searchsorted(end, side="right") - 1 - j
-    if days.size == 0 or not (end <= days[-1]).any():
-        raise InsufficientDataError(f"need more than {hm} months of daily returns for the placebo design; have {days.size} days")
-    horizon = int(np.median(k[end <= days[-1]]))
-    dates, src = _event_dates(results, bundle, cfg, hm)
-    pos = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(list(dates)))) if dates else np.array([], int)
-    pos = np.unique(pos[(pos >= 0) & (pos <= r.size - horizon - 1)])
-    if pos.size < 1:
+    asset = cfg.events.primary_asset
+    dates, src = _event_dates(results, bundle, cfg, hm, asset)
+    rut = bundle.series("RUT").dropna()
+    grid = placebo_grid(bundle.series(asset), rut.index, hm, dates, EST_WINDOW, MIN_EST)
+    if grid.pos.size < 1:
         raise InsufficientDataError(f"need at least 1 breakout with a full {hm}-month BTC window; have 0")
     block = float(cfg.events.block_length_days)
     draws = int(cfg.events.placebo_draws)
     rng = np.random.default_rng(rng_seq)
     # one s.e.: s.d. of the placebo distribution of the mean CAR on the real returns
-    cum = np.concatenate([[0.0], np.cumsum(r)])[None]
-    null = placebo_means(cum, placebo_positions(pos, r.size - horizon, SE_SCALE_REPS, block, rng), horizon)[0]
-    se = float(np.std(null, ddof=1))
-    min_eff = cfg.rules.min_effect_monthly_return * hm
+    car = grid.car(grid.r[None])[0]
+    offs = placebo_positions(grid.pos, grid.valid_idx.size, SE_SCALE_REPS, block, rng)
+    se = float(np.std(car[offs].mean(axis=1), ddof=1))
+    min_eff = cfg.rules.min_effect_monthly_return * hm  # 2 pp per month x the horizon in months
     eff, eff_se = _grid(grid_se, se, min_eff)
+    seq = rng_seq.spawn(1)[0]
     sim, eff, eff_se = _extend(
-        lambda e: simulate_placebo_design(r, pos, horizon, e, n_sim, draws, block, rng, alpha),
+        lambda e: simulate_placebo_design(grid, e, n_sim, draws, block, np.random.default_rng(seq), alpha),
         eff, eff_se, se, max(grid_se), alpha)
+    k = grid.b[grid.pos] - grid.a[grid.pos]
     return _summarise(
         "placebo", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
-        claim="C4", title=f"Breakout placebo test, BTC, {hm} months ({horizon} trading days)",
-        test=(f"one-sided placebo test: mean BTC log return over the {horizon} trading days after the "
-              f"{pos.size} real breakouts vs {draws:,} stationary-bootstrap placebo date sets, p ≤ {alpha:g}"),
+        claim="C4", title=f"Breakout placebo test, BTC, {hm} months",
+        test=(f"the C4 primary test: mean BTC log return from the close on each of the {grid.pos.size} breakout "
+              f"days to {hm} calendar months later (event-study grid and placebo universe of build_windows) "
+              f"against {draws:,} stationary-bootstrap placebo date sets (placebo_positions), one-sided "
+              f"p-value of placebo_pvalue ≤ {alpha:g}"),
         null="BTC returns after Russell breakouts are no higher than after random dates",
-        dgp=(f"stationary bootstrap (mean block {block:g} days) of real BTC log returns on RUT trading days "
-             f"{as_date(days[0])} to {as_date(days[-1])}; events at the real dates ({src})"),
-        planted=f"+effect/{horizon} added to each of the {horizon} trading days after every event",
-        effect_unit=f"mean BTC log return over the {hm} months after an event (abnormal, total)",
-        nobs=int(r.size), n_events=int(pos.size), lags=0, horizon=horizon, inner_draws=draws,
+        dgp=(f"stationary bootstrap (mean block {block:g} days) of real BTC calendar-day log returns "
+             f"{as_date(grid.days[0])} to {as_date(grid.days[-1])}; events at the real dates ({src})"),
+        planted=f"+effect spread evenly over the calendar-day returns of every event's {hm}-month window",
+        effect_unit=(f"BTC log return over the {hm} calendar months after an event (mean over events; the "
+                     "verdict's effect subtracts the placebo mean); positive = higher after breakouts"),
+        nobs=int(grid.valid_idx.size), n_events=int(grid.pos.size), lags=0, horizon=int(np.median(k)),
+        inner_draws=draws,
     )
 
 
