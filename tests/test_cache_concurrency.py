@@ -141,3 +141,37 @@ def test_concurrent_cli_imports(tmp_path, snapshots):
         csvs = {n: d for n, d in files.items() if n.endswith(".csv")}
         assert csvs in ({n: d for n, d in refs["a"].items() if n.endswith(".csv")},
                         {n: d for n, d in refs["b"].items() if n.endswith(".csv")})
+
+
+@pytest.mark.slow
+def test_import_killed_at_random_points_leaves_one_whole_snapshot(tmp_path, snapshots):
+    """SIGKILL an import after a random delay (20 trials, seeded): the cache always verifies
+    and is the old or the new snapshot; the next import cleans up what the killed one left."""
+    import signal
+    import time
+
+    a, b, refs = snapshots
+    cache = tmp_path / "cache"
+    _import(str(cache), str(a))
+    wanted = {fingerprint(refs["a"]): "a", fingerprint(refs["b"]): "b"}
+    rng = np.random.default_rng(20261121)
+    t0 = time.perf_counter()
+    p = CTX.Process(target=_import, args=(str(cache), str(b)))
+    p.start()
+    p.join(60)
+    full = time.perf_counter() - t0  # how long one import takes here, process start included
+    _import(str(cache), str(a))
+    outcomes = []
+    for _ in range(20):
+        p = CTX.Process(target=_import, args=(str(cache), str(b if outcomes.count("b") <= outcomes.count("a") else a)))
+        p.start()
+        time.sleep(rng.uniform(0, full))
+        os.kill(p.pid, signal.SIGKILL)
+        p.join(60)
+        read_cache(cache)  # verifies every SHA-256
+        files = cache_files(cache)
+        assert fingerprint(files) in wanted, "a killed import left a mix"
+        outcomes.append(wanted[fingerprint(files)])
+    _import(str(cache), str(a))
+    assert not [q for q in cache.iterdir() if q.name.startswith(".staging-")]
+    assert len([q for q in cache.iterdir() if q.name.startswith("gen-")]) <= 2
