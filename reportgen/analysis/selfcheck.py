@@ -110,11 +110,18 @@ SE_SCALE_REPS = 999  # bootstrap / placebo draws used only to measure one s.e. o
 
 __all__ = [
     "DESIGNS",
+    "REGISTRY",
+    "DesignNotTestable",
     "DesignResult",
+    "DesignSpec",
+    "PlaceboGrid",
     "SelfCheckResults",
+    "delta_se_cum_response",
+    "design_spec",
     "granger_pvalues_reference",
     "irf_cum_response",
     "mde_from_curve",
+    "placebo_grid",
     "rejection_rate",
     "run_selfcheck",
     "simulate_ar_paths",
@@ -122,14 +129,9 @@ __all__ = [
     "simulate_granger_design",
     "simulate_irf_design",
     "simulate_placebo_design",
-    "simulate_var_paths",
-    "simulate_var_paths_reference",
-    "stationary_bootstrap_indices",
-    "stationary_bootstrap_indices_reference",
+    "size_range",
     "var_cum_response_reference",
-    "var_fit_batch",
     "warp_bands",
-    "delta_se_cum_response",
 ]
 
 
