@@ -166,13 +166,14 @@ def import_(ctx: click.Context, folder: str) -> None:
     console.print(f"cache: {escape(str(cache_dir(cfg)))}")
 
 
-@main.command(help="Run every analysis and write output/<YYYY-MM>/report.pdf, report.html and results.json "
+@main.command(help="Run every analysis and write output/<YYYY-MM>/note.pdf (the monthly note), appendix.pdf, "
+                   "report.html (both, for the screen), results.json and the take-away tables "
                    "(YYYY-MM: the data's last complete month).")
 @click.option("--as-of", "as_of", callback=_date, default=None, metavar="YYYY-MM-DD",
               help="Truncate all data at this date: the report as it would have been written then, "
                    "in its own folder output/<YYYY-MM>-as-of-<YYYY-MM-DD>/.")
 @click.option("--offline", is_flag=True, help="Do not try a live refresh; use the cache as it is.")
-@click.option("--no-pdf", is_flag=True, help="Skip the PDF (HTML and results.json only); an existing PDF is kept.")
+@click.option("--no-pdf", is_flag=True, help="Skip the two PDFs (HTML, results.json and tables only); existing PDFs are kept.")
 @click.pass_context
 @clean_errors
 def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool) -> None:

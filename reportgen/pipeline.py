@@ -37,6 +37,7 @@ ANALYSES: dict[str, str] = {
     "credit_beta": "reportgen.analysis.credit_beta:run_credit_beta",
     "events": "reportgen.analysis.events:run_events",
     "regimes": "reportgen.analysis.regimes:run_regimes",
+    "narrative": "reportgen.analysis.narrative:run_narrative",
     "selfcheck": "reportgen.analysis.selfcheck:run_selfcheck",
 }
 
@@ -173,21 +174,22 @@ def build(
     pdf: bool = True,
     progress: Progress = _noop,
 ) -> BuildOutcome:
-    """Run the whole pipeline and write ``output/<YYYY-MM>/{report.html,report.pdf,results.json}``.
+    """Run the whole pipeline and write ``output/<YYYY-MM>/{note.pdf,appendix.pdf,report.html,results.json}``
+    (and the take-away tables).
 
     Parameters
     ----------
     now : the one clock reading of the run, timezone-aware (converted to UTC); defaults to
         the current time. ``today`` (a date, for tests) stands for midnight UTC of that day.
     as_of : replay the report as of this date; written to ``output/<YYYY-MM>-as-of-<date>/``
-    pdf : False skips the PDF; an existing PDF of the same folder is kept, never deleted
+    pdf : False skips the PDFs; existing PDFs of the same folder are kept, never deleted
 
     The output folder (and, for an online build, the cache folder) is checked for
     writability and recovered from any killed earlier swap *before* any analysis runs.
     The folder is named after the data's last complete month (:func:`report_month`).
     """
     from reportgen.report.context import build_context
-    from reportgen.report.render import html_to_pdf, render_html
+    from reportgen.report.render import render_documents
     from reportgen.report.tables import export_files as export_tables
     from reportgen.verdict import decide_all
 
@@ -210,14 +212,14 @@ def build(
     folder = out / report_folder_name(bundle.as_of, as_of)
     progress("render")
     context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
-    files = {"results.json": dumps(document).encode("utf-8")}
     # the run date belongs to the provenance (the folder is named after the data, not the run)
     context, document = {**context, "run_date": now.date()}, {**document, "run_date": now.date()}
+    files = {"results.json": dumps(document).encode("utf-8")}
     files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)
     if pdf:
         progress("pdf")
-        files["report.pdf"] = html_to_pdf(html)
-    written = write_folder_atomically(folder, files)
+    files.update(render_documents(context, pdf=pdf))  # report.html (+ note.pdf, appendix.pdf in parallel)
+    written = write_folder_atomically(folder, files, keep=keep_policy(pdf_built=pdf))
     return BuildOutcome(folder=folder, files=written, refresh_failures=failures, verdicts=verdicts)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -60,10 +62,26 @@ def built(project):
     return folder, json.loads((folder / "results.json").read_text())
 
 
-def test_build_writes_three_files(built):
+def pdf_pages(pdf: bytes) -> int:
+    """Page objects in a PDF, plain or inside compressed object streams (no PDF library needed)."""
+    page = re.compile(rb"/Type\s*/Page\b(?!s)")
+    n = len(page.findall(pdf))
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            n += len(page.findall(zlib.decompress(m.group(1))))
+        except zlib.error:
+            continue
+    return n
+
+
+def test_build_writes_the_two_documents(built):
     folder, doc = built
-    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.pdf", "results.json"]
-    assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    names = {p.name for p in folder.iterdir()}
+    assert {"note.pdf", "appendix.pdf", "report.html", "results.json"} <= names
+    assert "report.pdf" not in names
+    note = (folder / "note.pdf").read_bytes()
+    assert note[:5] == b"%PDF-" and (folder / "appendix.pdf").read_bytes()[:5] == b"%PDF-"
+    assert 1 <= pdf_pages(note) <= 4  # the note: at most four pages
     assert [v["claim"]["id"] for v in doc["verdicts"]] == [f"C{i}" for i in range(1, 11)]
     allowed = {"supported", "partly supported", "not supported", "contradicted", "insufficient evidence", "not testable"}
     assert {v["verdict"] for v in doc["verdicts"]} <= allowed

@@ -13,7 +13,7 @@ from reportgen.analysis.common import NotTestable
 from reportgen.data.bundle import SeriesRecord, bundle_from_frames
 from reportgen.report.changes import compare_with_previous
 from reportgen.report.context import build_context
-from reportgen.report.render import render_html
+from reportgen.report.render import render_documents, render_html
 from reportgen.serialize import dumps, to_jsonable
 from reportgen.config import load_config
 from reportgen.verdict import ClaimVerdict, Evidence, Verdict, claim_specs
@@ -41,13 +41,14 @@ def verdicts(effect=0.05, p=0.01, verdict=Verdict.SUPPORTED, cfg=None):
 
 def render(cfg, bundle, results=None, vs=None, previous=None):
     context, document = build_context(cfg, bundle, results or {}, vs or verdicts(), "2026-11", previous)
-    return render_html(context), document
+    return render_documents(context, pdf=False)["report.html"].decode("utf-8"), document
 
 
 def test_minimal_context_renders_every_chapter(config):
     html, _ = render(config, small_bundle())
-    for anchor in ("summary", "breakouts", "leadlag", "credit", "regimes", "selfcheck", "changes",
-                   "methodology", "appendix", "provenance", "limitations"):
+    for anchor in ("bottom-line", "changes", "scorecard", "forecast", "verdicts", "appendix", "breakouts-ch",
+                   "leadlag-ch", "credit-ch", "regimes-ch", "selfcheck-ch", "methodology", "all-tests", "details",
+                   "provenance", "limitations"):
         assert f'id="{anchor}"' in html
     assert "Mean 3-month BTC log return after breakouts: +5.0%" in html
     assert "p = 0.010 (placebo test, the pre-declared primary test, judged alone at α = 5%)" in html
@@ -64,8 +65,9 @@ def test_missing_and_not_testable_sections(config):
 def test_hostile_strings_are_escaped(config):
     cfg = dataclasses.replace(config, report=dataclasses.replace(config.report, title=HOSTILE))
     html, _ = render(cfg, small_bundle(symbol=HOSTILE, reason=HOSTILE))
-    assert "<script>" not in html
-    assert "&lt;script&gt;" in html
+    assert HOSTILE not in html and "<script>alert" not in html  # the page's own script is the only <script>
+    assert html.count("<script>") == 1
+    assert "&lt;script&gt;alert" in html
 
 
 def test_what_changed_against_crafted_previous(config):

@@ -98,6 +98,10 @@ class C1Facts:
     iwm: IwmVolume | NotTestable
 
 
+FAN_LEVELS = (5.0, 25.0, 50.0, 75.0, 95.0)
+"""Percentiles of the h-month returns after every trading day kept with each episode return."""
+
+
 @dataclass(frozen=True, slots=True)
 class EpisodeReturn:
     asset: str
@@ -105,6 +109,7 @@ class EpisodeReturn:
     ret: float | None
     percentile: float | None  # in the distribution of h-month returns from every trading day
     note: str = ""
+    fan: tuple[float, ...] = ()  # that distribution's percentiles FAN_LEVELS (the placebo fan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +377,8 @@ def _episode_returns(win: dict[str, es.AssetWindows], date: dt.date, horizons, s
                 out.append(EpisodeReturn(a, h, None, None, f"window ends after the data ({as_date(w.data_end)})"))
                 continue
             dist = w.car[("raw", h)][np.isfinite(w.car[("raw", h)])]
-            out.append(EpisodeReturn(a, h, float(ret), _pct_in(dist, ret)))
+            out.append(EpisodeReturn(a, h, float(ret), _pct_in(dist, ret),
+                                     fan=tuple(float(q) for q in np.percentile(dist, FAN_LEVELS))))
     return tuple(out)
 
 

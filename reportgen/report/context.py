@@ -50,16 +50,62 @@ def software_versions() -> Software:
     return Software(python=platform.python_version(), packages=tuple(pkgs))
 
 
-def family_figures(results: dict) -> dict[str, dict[str, str]]:
-    """SVG figures per family (empty dict for NotTestable results or families without figures)."""
+# claim -> the figures that show its evidence ("<family>-<figure>"; the verdict boxes and the
+# note's verdict table link to those that were drawn)
+CLAIM_FIGURES = {
+    "C1": ("events-timeline",),
+    "C3": ("leadlag-granger_pvalues", "leadlag-rolling", "var-c3_irf"),
+    "C4": ("events-car_bands", "note-forecast"),
+    "C5": ("var-c5_credit", "var-c5_peaks"),
+    "C6": ("var-c6_liquidity",),
+    "C7": ("credit_beta-betas",),
+    "C8": ("regimes-realised_vol", "regimes-break_scan"),
+    "C9": ("regimes-underwater",),
+    "C10": ("events-hit_rates",),
+}
+
+
+def _alt(family: str, name: str, module) -> str:
+    alt = getattr(module, "ALT", "")
+    if isinstance(alt, dict):
+        alt = alt.get(name, "")
+    return alt or f"Figure: {family.replace('_', ' ')} — {name.replace('_', ' ')}"
+
+
+def family_figures(results: dict, verdicts: tuple = ()) -> dict[str, dict[str, str]]:
+    """SVG figures per family (empty dict for NotTestable results or families without figures),
+    plus the note's ``"note"``: the claim scorecard and the articles' forecast.
+
+    Each SVG is made safe to inline (ids unique per figure: ``<family>-<name>-...``) and
+    carries its alternative text (:func:`reportgen.report.figures.base.finalize_svg`).
+    """
+    from reportgen.report.figures import forecast, scorecard
+    from reportgen.report.figures.base import finalize_svg
+
     figs: dict[str, dict[str, str]] = {}
     for family, result in results.items():
         module = FIGURE_MODULES.get(family)
         if module is None or isinstance(result, NotTestable):
             figs[family] = {}
             continue
-        figs[family] = importlib.import_module(module).figures(result)
+        mod = importlib.import_module(module)
+        figs[family] = {name: finalize_svg(svg, f"{family}-{name}", _alt(family, name, mod))
+                        for name, svg in mod.figures(result).items()}
+    note = dict(scorecard.figures(verdicts)) if verdicts else {}
+    events = results.get("events")
+    if events is not None and not isinstance(events, NotTestable):
+        note.update(forecast.figures(events))
+    alts = {"scorecard": scorecard.ALT, "forecast": forecast.ALT}
+    figs["note"] = {name: finalize_svg(svg, f"note-{name}", alts[name]) for name, svg in note.items()}
     return figs
+
+
+def appendix_test_rows(results: dict) -> tuple[dict, ...]:
+    """Every hypothesis test once (the rows of ``tests.csv``), for the appendix's test table."""
+    from reportgen.report.tables import tests_frame
+
+    frame = tests_frame(results)
+    return tuple(frame.to_dict("records"))
 
 
 def build_document(cfg: Config, bundle: DataBundle, results: dict, verdicts: tuple[ClaimVerdict, ...],
@@ -107,7 +153,9 @@ def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tupl
         "changes": changes,
         "has_previous": previous is not None,
         "previous_month": (previous or {}).get("report_month", ""),
-        "figures": family_figures(results),
+        "figures": family_figures(results, verdicts),
+        "claim_figures": CLAIM_FIGURES,
+        "test_rows": appendix_test_rows(results),
         "software": software,
         "alignment_rules": ALIGNMENT_RULES,
         "version": __version__,

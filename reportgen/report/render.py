@@ -7,9 +7,14 @@ through :mod:`reportgen.report.filters`.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from reportgen.analysis.common import NotTestable
 from reportgen.errors import BuildError
@@ -56,3 +61,188 @@ def html_to_pdf(html: str, base_url: Path = TEMPLATES_DIR) -> bytes:
         return weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf()
     except Exception as exc:  # weasyprint has no single exception type
         raise BuildError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- two documents
+
+DOCUMENTS = ("note.pdf", "appendix.pdf", "report.html")
+"""What :func:`render_documents` writes: the note and the appendix as PDFs, both as one
+screen document in HTML."""
+
+_FIGURE = re.compile(r"<figure\b([^>]*)>(.*?)</figure>", re.S)
+_TABLE = re.compile(r'<table\b([^>]*\bclass="[^"]*\bdata\b[^"]*"[^>]*)>')
+_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_ID = re.compile(r'<svg\b[^>]*\bid="svg-([^"]+)"')
+_XREF = re.compile(r'<a class="xref" href="#([^"]+)"></a>')
+_GOTO = re.compile(r'<a class="goto" href="#([^"]+)">')
+
+
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    """A document body with numbered figures and tables: ``labels`` maps element id ->
+    "Figure A3" / "Table A7" (in document order)."""
+
+    html: str
+    labels: dict
+
+
+def number_floats(body: str, prefix: str) -> Numbered:
+    """Number the figures and data tables of ``body`` in order ("Figure {prefix}1", ...).
+
+    Every ``<figure>`` gets an id (its own, else ``fig-<name>`` from the inlined SVG's
+    ``svg-<name>``, else ``figure-<prefix><n>``) and its number at the start of its caption;
+    every ``<table class="data ...">`` gets an id (its own, else ``table-<prefix><n>``) and a
+    ``<caption>`` that starts with its number. Deterministic: the same body gives the same text.
+    """
+    labels: dict[str, str] = {}
+    n_fig = 0
+
+    def figure(m: re.Match) -> str:
+        nonlocal n_fig
+        n_fig += 1
+        attrs, inner = m.group(1), m.group(2)
+        own, svg = _ID.search(attrs), _SVG_ID.search(inner)
+        fid = own.group(1) if own else (f"fig-{svg.group(1)}" if svg else f"figure-{prefix}{n_fig}")
+        label = f"Figure {prefix}{n_fig}"
+        labels[fid] = label
+        num = f'<span class="float-num">{label}.</span> '
+        if "<figcaption" in inner:
+            inner = re.sub(r"(<figcaption\b[^>]*>)", lambda c: c.group(1) + num, inner, count=1)
+        else:
+            inner += f"<figcaption>{num}</figcaption>"
+        if not own:
+            attrs = f' id="{fid}"{attrs}'
+        return f"<figure{attrs}>{inner}</figure>"
+
+    body = _FIGURE.sub(figure, body)
+    out, pos, n_tab = [], 0, 0
+    for m in _TABLE.finditer(body):
+        n_tab += 1
+        attrs = m.group(1)
+        own = _ID.search(attrs)
+        tid = own.group(1) if own else f"table-{prefix}{n_tab}"
+        label = f"Table {prefix}{n_tab}"
+        labels[tid] = label
+        out.append(body[pos:m.start()])
+        out.append(f"<table{attrs}>" if own else f'<table id="{tid}"{attrs}>')
+        pos = m.end()
+        rest = body[pos:pos + 400]
+        cap = re.match(r"\s*<caption\b[^>]*>", rest)
+        num = f'<span class="float-num">{label}.</span> '
+        if cap:
+            out.append(rest[:cap.end()] + num)
+            pos += cap.end()
+        else:
+            out.append(f"<caption>{num}</caption>")
+    out.append(body[pos:])
+    return Numbered(html="".join(out), labels=labels)
+
+
+def resolve_xrefs(body: str, labels: dict, local: set | frozenset = frozenset(), external: str = "") -> str:
+    """Fill ``<a class="xref" href="#id"></a>`` with the target's number ("Figure A3"), and
+    point ``<a class="goto" href="#id">`` links at the document that holds the target.
+
+    Targets in ``local`` (ids of this document) link within it; others link to
+    ``external + "#id"`` when ``external`` is given (the note's PDF points into
+    ``appendix.pdf``), else within the page. A target that was never drawn (a figure
+    that was not testable) leaves no link.
+    """
+
+    def sub(m: re.Match) -> str:
+        target = m.group(1)
+        if target not in labels:
+            return ""
+        href = f"#{target}" if (target in local or not external) else f"{external}#{target}"
+        return f'<a class="xref" href="{href}">{labels[target]}</a>'
+
+    def goto(m: re.Match) -> str:
+        target = m.group(1)
+        href = f"#{target}" if (target in local or not external) else f"{external}#{target}"
+        return f'<a class="goto" href="{href}">'
+
+    return _GOTO.sub(goto, _XREF.sub(sub, body))
+
+
+_CHAPTER = re.compile(r'<section class="chapter" id="([^"]+)">\s*<h2>(.*?)</h2>', re.S)
+_DATA_TABLE = re.compile(r'(<table\b[^>]*\bclass="[^"]*\bdata\b[^"]*"[^>]*>.*?</table>)', re.S)
+_WRAPPED = re.compile(r'<div class="table-wrap">\s*$')
+
+
+def screen_version(body: str) -> str:
+    """The appendix body for the screen: chapters become collapsible ``<details>`` (their
+    heading the summary), and every data table sits in a horizontally scrollable wrapper, so
+    a 390 px wide page never scrolls sideways."""
+    body = _CHAPTER.sub(lambda m: f'<details class="chapter" id="{m.group(1)}"><summary><h2>{m.group(2)}</h2></summary>', body)
+    body = body.replace("</section><!--/chapter-->", "</details>")
+    out, pos = [], 0
+    for m in _DATA_TABLE.finditer(body):
+        before = body[pos:m.start()]
+        out.append(before)
+        wrapped = _WRAPPED.search(before) is not None
+        out.append(m.group(1) if wrapped else f'<div class="table-wrap">{m.group(1)}</div>')
+        pos = m.end()
+    out.append(body[pos:])
+    return "".join(out)
+
+
+def _pdf_job(html: str) -> tuple[bool, bytes | str]:
+    """Worker: one PDF (looked up at call time, so a patched ``html_to_pdf`` is used)."""
+    try:
+        return True, html_to_pdf(html)
+    except BuildError as exc:
+        return False, str(exc)
+
+
+def pdfs(htmls: dict[str, str], parallel: bool = True) -> dict[str, bytes]:
+    """Render several HTML documents to PDF, two at a time in forked processes.
+
+    WeasyPrint is pure Python and holds the GIL, so threads would not help; the note and
+    the appendix are independent, so two processes halve the wall time on two cores.
+    """
+    names = list(htmls)
+    if parallel and len(names) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = list(pool.map(_pdf_job, [htmls[n] for n in names]))
+    else:
+        done = [_pdf_job(htmls[n]) for n in names]
+    out = {}
+    for name, (ok, value) in zip(names, done, strict=True):
+        if not ok:
+            raise BuildError(value)
+        out[name] = value
+    return out
+
+
+def _render(env: jinja2.Environment, template: str, context: dict) -> str:
+    try:
+        return env.get_template(template).render(**context)
+    except jinja2.TemplateError as exc:
+        raise BuildError(f"template error in {getattr(exc, 'name', None) or template}: {exc}") from None
+
+
+def render_documents(context: dict, env: jinja2.Environment | None = None, pdf: bool = True,
+                     parallel: bool = True) -> dict[str, bytes]:
+    """The note, the appendix and the screen document, as file name -> bytes.
+
+    The appendix body is rendered and numbered first ("Figure A1", "Table A1", ...), then
+    the note's ("Figure 1", ...), and each body's cross-references are filled in. The note
+    PDF links into ``appendix.pdf``; ``report.html`` holds both bodies and links within.
+    """
+    env = env or make_environment()
+    appendix = number_floats(_render(env, "partials/doc_appendix.html", context), "A")
+    note = number_floats(_render(env, "partials/doc_note.html", context), "")
+    labels = {**appendix.labels, **note.labels}
+    note_ids, appendix_ids = set(_ID.findall(note.html)), set(_ID.findall(appendix.html))
+    bodies = {
+        "note": resolve_xrefs(note.html, labels, note_ids, external="appendix.pdf"),
+        "appendix": resolve_xrefs(appendix.html, labels, appendix_ids, external="note.pdf"),
+    }
+    screen = {"note": screen_version(resolve_xrefs(note.html, labels)),
+              "appendix": screen_version(resolve_xrefs(appendix.html, labels))}
+    files = {"report.html": _render(env, "report.html", {**context, "note_body": Markup(screen["note"]),
+                                                          "appendix_body": Markup(screen["appendix"])})}
+    if pdf:
+        htmls = {"note.pdf": _render(env, "note.html", {**context, "body": Markup(bodies["note"])}),
+                 "appendix.pdf": _render(env, "appendix.html", {**context, "body": Markup(bodies["appendix"])})}
+        files.update(pdfs(htmls, parallel=parallel))
+    return {name: (value.encode("utf-8") if isinstance(value, str) else value) for name, value in files.items()}

@@ -4,7 +4,9 @@ deterministic SVG output (fixed ``svg.hashsalt``, no date metadata)."""
 from __future__ import annotations
 
 import functools
+import html
 import io
+import re
 
 import matplotlib
 
@@ -67,3 +69,35 @@ def to_svg(fig: Figure) -> str:
     svg = buf.getvalue()
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
+
+
+_ID_ATTR = re.compile(r'\sid="([^"]+)"')
+_ID_REF = re.compile(r'(url\(#|href="#)([^")]+)')
+
+
+def finalize_svg(svg: str, prefix: str, title: str) -> str:
+    """Make one figure's SVG safe to inline next to others, and accessible.
+
+    matplotlib numbers its element ids per figure (``patch_1``, ``text_9``, ...), so two
+    inlined figures share ids and the HTML is invalid. Ids that nothing refers to are
+    dropped; the ids that ``url(#...)``/``href="#..."`` refer to (clip paths, glyphs,
+    markers) are prefixed with ``prefix``, which must be unique per figure in a document.
+    The root ``<svg>`` gets ``id="svg-<prefix>"``, ``role="img"``, ``aria-label`` and a
+    ``<title>`` with ``title`` (the figure's alternative text). Deterministic: the same SVG
+    and arguments give the same text.
+    """
+    referenced = {m.group(2) for m in _ID_REF.finditer(svg)}
+
+    def _id(m: re.Match) -> str:
+        name = m.group(1)
+        return f' id="{prefix}-{name}"' if name in referenced else ""
+
+    out = _ID_ATTR.sub(_id, svg)
+    out = _ID_REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}" if m.group(2) in referenced else m.group(0), out)
+    label = html.escape(title, quote=True)
+    end = out.find(">", out.find("<svg"))
+    if end < 0:
+        return out
+    root = out[:end]
+    return (f'{root} id="svg-{prefix}" role="img" aria-label="{label}">'
+            f"<title>{html.escape(title, quote=False)}</title>{out[end + 1:]}")

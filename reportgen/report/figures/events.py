@@ -14,6 +14,9 @@ from reportgen.report.figures.base import PALETTE, new_figure, styled, to_svg
 
 DEF_COLORS = ("#1f5fa8", "#c0392b", "#2a9d8f", "#8e6c8a", "#6b6b6b")
 DEF_MARKERS = ("o", "s", "^", "D", "v")
+MIN_DRAWN = 4
+"""Fewer events than this are not drawn as a mean with a band (a band from 1-3 events says
+nothing); the panel says "n = 1" instead."""
 
 
 
@@ -80,16 +83,23 @@ def car_bands_figure(r) -> str:
     width = 0.6 / max(len(defs), 1)
     for j, a in enumerate(assets):
         ax = axes[0, j]
+        few: list[str] = []
         for k, d in enumerate(defs):
             rows = {c.horizon_months: c for c in cars if c.asset == a and c.definition == d}
             xs = np.array([h for h in H if h in rows], dtype=float) + (k - (len(defs) - 1) / 2) * width
             if not len(xs):
                 continue
             rs = [rows[h] for h in H if h in rows]
+            if rs[0].n_events < MIN_DRAWN:
+                few.append(f"{d}: n = {rs[0].n_events}")
+                continue
             ax.vlines(xs, [100 * c.placebo_p05 for c in rs], [100 * c.placebo_p95 for c in rs],
                       color=DEF_COLORS[k % 5], alpha=0.3, lw=6)
             ax.scatter(xs, [100 * c.mean_car for c in rs], color=DEF_COLORS[k % 5], marker=DEF_MARKERS[k % 5], s=22,
                        zorder=3, label=f"{d} (n={rs[0].n_events})")
+        if few:
+            ax.text(0.5, 0.04, "not drawn (too few events):\n" + "\n".join(few), transform=ax.transAxes,
+                    ha="center", va="bottom", fontsize=6, color="#444")
         ax.axhline(0, color="#444", lw=0.6)
         ax.set_xticks(list(H))
         ax.set_xlabel("horizon (calendar months)")
@@ -115,7 +125,9 @@ def hit_rates_figure(r) -> str:
     fig, axes = new_figure(6.3, 2.9, nrows=1, ncols=max(len(assets), 1), sharey=True)
     for j, a in enumerate(assets):
         ax = axes[0, j]
-        sub = [x for x in rows if x.asset == a]
+        every = [x for x in rows if x.asset == a]
+        sub = [x for x in every if x.n >= MIN_DRAWN]
+        few = [x for x in every if x.n < MIN_DRAWN]
         xs = np.arange(len(sub))
         ax.bar(xs - 0.15, [100 * x.rate for x in sub], width=0.3, color=PALETTE.get(a, "#888"), alpha=0.8,
                label="after breakouts")
@@ -127,6 +139,10 @@ def hit_rates_figure(r) -> str:
         ax.scatter(xs + 0.15, [100 * x.placebo_rate for x in sub], color="#222", marker="_", s=80, zorder=3,
                    label="random dates, mean")
         ax.set_xticks(xs, [f"{x.definition.replace('_after_', chr(10))}\n(n={x.n})" for x in sub], fontsize=7)
+        if few:
+            ax.text(0.5, 0.97, "not drawn (too few events):\n" + "\n".join(
+                f"{x.definition}: n = {x.n}, {x.hits} positive" for x in few), transform=ax.transAxes,
+                ha="center", va="top", fontsize=6, color="#444")
         ax.set_title(a)
         ax.set_ylim(0, 105)
     axes[0, 0].set_ylabel(f"share of positive {h}-month returns (%)")

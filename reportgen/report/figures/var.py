@@ -27,32 +27,43 @@ def _colour(name: str) -> str:
 
 def _irf_panel(ax, orth: IrfBands, gen: IrfBands | None, response: str, shock: str, cumulative: bool,
                extra: IrfBands | None = None, extra_label: str = "") -> None:
-    pre = "cum_" if cumulative else ""
-    h = np.arange(orth.horizon + 1)
+    """One response path with its own 90%/95% bands. Cumulative panels sum months 1..h (the
+    impact month excluded, as in the response tests' table), so they start at month 1. A
+    second model (``extra``) is drawn with *its own* 95% band (dotted edges), never against
+    the first model's band."""
+    pre = "lag_cum_" if cumulative else ""
+    first = 1 if cumulative else 0
+    h = np.arange(first, orth.horizon + 1)
     colour = _colour(response)
-    ax.fill_between(h, PCT * orth.response(response, shock, pre + "lower95"),
-                    PCT * orth.response(response, shock, pre + "upper95"),
-                    color=PALETTE["band"], alpha=0.45, linewidth=0, label="95% band")
-    ax.fill_between(h, PCT * orth.response(response, shock, pre + "lower90"),
-                    PCT * orth.response(response, shock, pre + "upper90"),
-                    color=PALETTE["band"], alpha=0.85, linewidth=0, label="90% band")
-    ax.plot(h, PCT * orth.response(response, shock, pre + "point"), color=colour, marker="o",
-            markersize=3, linewidth=1.6, label="orthogonalised")
+
+    def path(bands: IrfBands, which: str) -> np.ndarray:
+        return PCT * bands.response(response, shock, pre + which)[first:]
+
+    ax.fill_between(h, path(orth, "lower95"), path(orth, "upper95"),
+                    color=PALETTE["band"], alpha=0.45, linewidth=0, label=f"95% band, VAR({orth.lags})")
+    ax.fill_between(h, path(orth, "lower90"), path(orth, "upper90"),
+                    color=PALETTE["band"], alpha=0.85, linewidth=0, label=f"90% band, VAR({orth.lags})")
+    ax.plot(h, path(orth, "point"), color=colour, marker="o",
+            markersize=3, linewidth=1.6, label=f"orthogonalised, VAR({orth.lags})")
     if gen is not None:
-        ax.plot(h, PCT * gen.response(response, shock, pre + "point"), color="black", linestyle="--",
+        ax.plot(h, path(gen, "point"), color="black", linestyle="--",
                 linewidth=1.0, label="generalised")
     if extra is not None:
-        ax.plot(h, PCT * extra.response(response, shock, pre + "point"), color=PALETTE["accent"],
-                linestyle=":", linewidth=1.3, label=extra_label)
+        ax.plot(h, path(extra, "point"), color=PALETTE["accent"], linestyle="-", linewidth=1.1,
+                marker="s", markersize=2.5, label=extra_label)
+        for which in ("lower95", "upper95"):
+            ax.plot(h, path(extra, which), color=PALETTE["accent"], linestyle=":", linewidth=0.9,
+                    label=f"95% band, {extra_label}" if which == "lower95" else None)
     ax.axhline(0.0, color=PALETTE["null"], linewidth=0.8)
     ax.set_xticks(h)
-    ax.set_xlim(-0.2, orth.horizon + 0.2)
+    ax.set_xlim(first - 0.2, orth.horizon + 0.2)
     ax.set_xlabel("horizon, months after the shock")
 
 
 @styled
 def c3_figure(result: VarResults) -> str:
-    """BTC and ETH responses (per month and cumulative) to a one-s.d. RUT shock."""
+    """BTC and ETH responses (per month, and cumulative over months 1..h) to a one-s.d. RUT
+    shock; the imposed VAR(3), where estimated, with its own band."""
     s = result.rut_crypto
     rob = result.rut_crypto_p3 if isinstance(result.rut_crypto_p3, VarSystemResult) else None
     fig, axes = new_figure(6.3, 5.0, nrows=2, ncols=2)
@@ -63,7 +74,7 @@ def c3_figure(result: VarResults) -> str:
         axes[0, col].set_ylabel(f"{crypto} log-return, % per month")
         _irf_panel(axes[1, col], s.orth, s.gen, crypto, "RUT", cumulative=True,
                    extra=rob.orth if rob else None, extra_label=f"VAR({rob.lags}) imposed" if rob else "")
-        axes[1, col].set_title(f"{crypto} cumulative response")
+        axes[1, col].set_title(f"{crypto} cumulative response, months 1..h")
         axes[1, col].set_ylabel(f"cumulative {crypto} log-return, %")
     _legend_below(fig, axes[0, 0])
     return to_svg(fig)

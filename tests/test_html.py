@@ -1,0 +1,176 @@
+"""The screen document and the two PDFs' bodies: unique ids, accessible figures, numbered
+figures and tables, cross-references, collapsible chapters, PDFs rendered in parallel."""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass
+from collections import Counter
+from html.parser import HTMLParser
+
+import pytest
+
+from reportgen.errors import BuildError
+from reportgen.report import render as render_mod
+from reportgen.report.context import build_context
+from reportgen.report.figures.base import finalize_svg, new_figure, styled, to_svg
+from reportgen.report.render import number_floats, pdfs, render_documents, resolve_xrefs, screen_version
+from tests.test_report import small_bundle, verdicts
+
+
+@dataclass(frozen=True, slots=True)
+class FakeResult:
+    x: int = 1
+
+
+class _Ids(HTMLParser):
+    """Every id, every <svg> root's attributes, and whether each <svg> has a <title>."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+        self.svgs: list[dict] = []
+        self._last = ""
+        self.svg_titles = 0
+        self.tags: Counter = Counter()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags[tag] += 1
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "svg":
+            self.svgs.append(a)
+        if tag == "title" and self._last == "svg":
+            self.svg_titles += 1
+        self._last = tag
+
+
+def parse(html: str) -> _Ids:
+    p = _Ids()
+    p.feed(html)
+    return p
+
+
+@styled
+def _two_line_figure(seed: float) -> str:
+    fig, axes = new_figure(3, 2)
+    axes[0, 0].plot([0, 1, 2], [seed, 1, 0], marker="o", label="a")
+    axes[0, 0].legend()
+    return to_svg(fig)
+
+
+def test_matplotlib_ids_collide_and_finalize_makes_them_unique():
+    a, b = _two_line_figure(0.0), _two_line_figure(1.0)
+    raw = Counter(parse(a).ids) + Counter(parse(b).ids)
+    assert any(n > 1 for n in raw.values())  # the bug: inlined matplotlib SVGs share ids
+    fa = finalize_svg(a, "fam-a", "Line chart A")
+    fb = finalize_svg(b, "fam-b", "Line chart <B>")
+    ids = parse(fa + fb).ids
+    assert len(ids) == len(set(ids))
+    assert "svg-fam-a" in ids and "svg-fam-b" in ids
+    # every reference points at an id of the same figure
+    import re
+    for text, prefix in ((fa, "fam-a"), (fb, "fam-b")):
+        own = set(parse(text).ids)
+        refs = re.findall(r'(?:url\(#|href="#)([^")]+)', text)
+        assert refs and all(r in own and r.startswith(prefix + "-") for r in refs)
+    root = parse(fb).svgs[0]
+    assert root["role"] == "img" and root["aria-label"] == "Line chart <B>"
+    assert "<title>Line chart &lt;B&gt;</title>" in fb
+    assert finalize_svg(a, "fam-a", "Line chart A") == fa  # deterministic
+
+
+def test_number_floats_numbers_captions_and_ids():
+    body = ('<figure><div class="svg"><svg id="svg-ev-cars"></svg></div><figcaption>Cars.</figcaption></figure>'
+            '<table class="data small"><caption>Tests</caption><tr><td>1</td></tr></table>'
+            '<figure id="own"><img alt=""></figure>'
+            '<table class="data" id="tests-C4"><tr><td>2</td></tr></table>'
+            '<table class="meta"><tr><td>not numbered</td></tr></table>')
+    out = number_floats(body, "A")
+    assert out.labels == {"fig-ev-cars": "Figure A1", "own": "Figure A2", "table-A1": "Table A1", "tests-C4": "Table A2"}
+    assert '<figure id="fig-ev-cars"><div class="svg">' in out.html
+    assert '<figcaption><span class="float-num">Figure A1.</span> Cars.</figcaption>' in out.html
+    assert '<figcaption><span class="float-num">Figure A2.</span> </figcaption></figure>' in out.html
+    assert '<table id="table-A1" class="data small"><caption><span class="float-num">Table A1.</span> Tests</caption>' in out.html
+    assert '<table class="data" id="tests-C4"><caption><span class="float-num">Table A2.</span> </caption>' in out.html
+    assert "Table A3" not in out.html
+
+
+def test_xrefs_link_within_or_across_documents():
+    labels = {"fig-a": "Figure A1", "note-t": "Table 1"}
+    body = ('<a class="xref" href="#fig-a"></a> <a class="xref" href="#note-t"></a> '
+            '<a class="xref" href="#never-drawn"></a>|<a class="goto" href="#fig-a">there</a>')
+    assert resolve_xrefs(body, labels, {"note-t"}, external="appendix.pdf") == (
+        '<a class="xref" href="appendix.pdf#fig-a">Figure A1</a> <a class="xref" href="#note-t">Table 1</a> '
+        '|<a class="goto" href="appendix.pdf#fig-a">there</a>')
+    assert resolve_xrefs(body, labels) == (
+        '<a class="xref" href="#fig-a">Figure A1</a> <a class="xref" href="#note-t">Table 1</a> '
+        '|<a class="goto" href="#fig-a">there</a>')
+
+
+def test_screen_version_collapses_chapters_and_wraps_tables():
+    body = ('<section class="chapter" id="x">\n<h2>Title</h2><table class="data"><tr><td>1</td></tr></table>'
+            '</section><!--/chapter--><div class="table-wrap"><table class="data small"><tr><td>2</td></tr></table></div>')
+    assert screen_version(body) == (
+        '<details class="chapter" id="x"><summary><h2>Title</h2></summary><div class="table-wrap">'
+        '<table class="data"><tr><td>1</td></tr></table></div></details>'
+        '<div class="table-wrap"><table class="data small"><tr><td>2</td></tr></table></div>')
+
+
+@pytest.fixture
+def fake_family(monkeypatch):
+    """A figure family whose two figures share matplotlib's ids, as every real family's do."""
+    mod = types.ModuleType("tests._fake_figures")
+    mod.figures = lambda result: {"one": _two_line_figure(0.0), "two": _two_line_figure(2.0)}
+    mod.ALT = {"one": "First fake figure"}
+    monkeypatch.setitem(sys.modules, "tests._fake_figures", mod)
+    from reportgen.report import context as ctx
+
+    monkeypatch.setitem(ctx.FIGURE_MODULES, "fake", "tests._fake_figures")
+    return mod
+
+
+def test_report_html_has_unique_ids_and_accessible_figures(config, fake_family):
+    context, _ = build_context(config, small_bundle(), {"fake": FakeResult()}, verdicts(), "2026-11", None)
+    assert set(context["figures"]["fake"]) == {"one", "two"}
+    assert "scorecard" in context["figures"]["note"]
+    files = render_documents(context, pdf=False)
+    html = files["report.html"].decode("utf-8")
+    fake = "".join(context["figures"]["fake"].values())  # as a family section would inline them
+    p = parse(html + fake)
+    dupes = sorted(k for k, n in Counter(p.ids).items() if n > 1)
+    assert dupes == []
+    assert p.svgs and all(s.get("role") == "img" and s.get("aria-label") for s in p.svgs)
+    assert p.svg_titles == len(p.svgs)
+    assert fake.count('aria-label="First fake figure"') == 1
+    assert 'aria-label="Figure: fake — two"' in fake  # a figure without its own text still gets one
+    assert '<nav class="sticky-toc" aria-label="Contents">' in html
+    assert html.count('<details class="chapter"') == 10
+    assert '<figure id="fig-note-scorecard"' in html and 'Figure 1.</span>' in html
+    # the note's verdict table links each claim's figures and tests by number
+    assert '<a class="xref" href="#tests-C4">Table A' in html or "tests-C4" not in p.ids
+
+
+def test_documents_are_byte_identical(config):
+    a, _ = build_context(config, small_bundle(), {}, verdicts(), "2026-11", None)
+    b, _ = build_context(config, small_bundle(), {}, verdicts(), "2026-11", None)
+    assert render_documents(a, pdf=False) == render_documents(b, pdf=False)
+
+
+def test_pdfs_render_in_two_processes_in_order(monkeypatch):
+    monkeypatch.setattr(render_mod, "html_to_pdf", lambda html: b"%PDF-fake " + html.encode())
+    out = pdfs({"note.pdf": "n", "appendix.pdf": "a"})
+    assert out == {"note.pdf": b"%PDF-fake n", "appendix.pdf": b"%PDF-fake a"}
+    assert list(out) == ["note.pdf", "appendix.pdf"]
+    assert pdfs({"note.pdf": "n"}, parallel=False) == {"note.pdf": b"%PDF-fake n"}
+
+
+def test_pdf_failure_in_a_worker_is_a_build_error(monkeypatch):
+    def broken(html):
+        raise BuildError(f"PDF rendering failed: ValueError: bad {html}")
+
+    monkeypatch.setattr(render_mod, "html_to_pdf", broken)
+    with pytest.raises(BuildError, match="PDF rendering failed: ValueError: bad a"):
+        pdfs({"appendix.pdf": "a", "note.pdf": "n"})
