@@ -277,6 +277,72 @@ def bench_build(timeout: int = 600):
     }
 
 
+# =========================================================================== scan (issue 13)
+
+
+def scan_universe(frame: pd.DataFrame, factor: int, rng) -> pd.DataFrame:
+    """A ``factor`` times wider universe: each real monthly series ``factor`` times, copy ``c``
+    a stationary-bootstrap resample of its rows (block length 6) with the real series' NaN
+    pattern, so every pair has a sample as long as a real pair's and no planted lead."""
+    cols = {}
+    T = len(frame)
+    for c in range(factor):
+        idx = sc.stationary_bootstrap_indices(T, 1, 6.0, rng)[0] if c else np.arange(T)
+        for key in frame.columns:
+            v = frame[key].to_numpy()
+            ok = np.isfinite(v)
+            pool = v[ok]
+            out = np.full(T, np.nan)
+            out[ok] = pool[idx[ok] % pool.size] if c else pool
+            cols[f"{key}_{c}" if c else key] = out
+    return pd.DataFrame(cols, index=frame.index)
+
+
+def bench_scan(cfg, bundle, factor: int, rng) -> list[str]:
+    """``reportgen scan`` as the CLI runs it (all ordered pairs of the cached series, the
+    configured monthly lags, bootstrap draws and size check, ``scan.n_jobs`` local workers)
+    on the real snapshot, then the computation alone on a ``factor`` times wider simulated
+    universe (``factor**2`` times as many pairs): the cost per pair should stay flat."""
+    import datetime as dt
+
+    from reportgen.scan import run_scan, scan_inputs
+    from reportgen.scan.engine import run_scan_frames, stationary_frames
+    from reportgen.scan.output import write_scan
+
+    s = cfg.scan
+    t0 = time.perf_counter()
+    res = run_scan(bundle, cfg)
+    t_run = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
+        t_write, _, _ = timed(write_scan, res, cfg, Path(tmp) / "scan", dt.date.today())
+    close, transforms = scan_inputs(bundle, cfg)
+    frame = stationary_frames(close, transforms, ["monthly"], cfg.data.sample_start)["monthly"]
+    wide = scan_universe(frame, factor, rng)
+    tr = {k: transforms[k.rsplit("_", 1)[0] if k not in transforms else k] for k in wide.columns}
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    big = run_scan_frames({"monthly": wide}, {"monthly": s.monthly_lags}, tr, reps=s.bootstrap_reps,
+                          seed=cfg.analysis.seed, alpha=cfg.rules.alpha, size_simulations=s.size_simulations,
+                          n_jobs=s.n_jobs)
+    t_big = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    n_small, n_big = len(res.series) * (len(res.series) - 1), len(big.series) * (len(big.series) - 1)
+    per_small, per_big = 1000 * t_run / n_small, 1000 * t_big / n_big
+    lags = ", ".join(str(p) for p in s.monthly_lags)
+    size = res.size
+    return [
+        f"* `reportgen scan` (issue 13), real snapshot: {len(res.series)} series, {n_small} ordered pairs × "
+        f"monthly lags {lags} = {len(res.rows)} tests, {s.bootstrap_reps:,} wild-bootstrap draws each, size check "
+        f"{s.size_simulations} null simulations per test, `scan.n_jobs = {s.n_jobs}`: **{t_run:.1f} s** "
+        f"({per_small:.0f} ms per pair; target < 20 s) + {t_write:.1f} s to write scan.csv and scan.html; "
+        f"size of the grid's test {100 * size.rate:.1f}% [{100 * size.ci_low:.1f}%, {100 * size.ci_high:.1f}%].",
+        f"* Same scan on a {factor}× wider simulated universe ({len(big.series)} series resampled from the real "
+        f"ones, {n_big:,} ordered pairs, {len(big.rows):,} tests): **{t_big:.0f} s**, {per_big:.0f} ms per pair "
+        f"({per_big / per_small:.2f}× the real grid's cost per pair); tracemalloc peak {peak:.0f} MB.",
+    ]
+
+
 # =========================================================================== main
 
 
@@ -356,6 +422,9 @@ def main(argv=None) -> int:
     t_sc_1, _, _ = timed(sc.run_selfcheck, bundle, dataclasses.replace(cfg, analysis=dataclasses.replace(a, n_jobs=1)), {})
     per_design = bench_selfcheck_each(bundle, cfg)
 
+    print("-- scan", flush=True)
+    scan_lines = bench_scan(cfg, bundle, 3 if args.quick else args.factor, rng)
+    print("\n".join(scan_lines), flush=True)
     build = None if args.skip_build else bench_build()
     stages = None if args.skip_build else bench_stages(cfg)
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -382,6 +451,7 @@ def main(argv=None) -> int:
     if stages:
         md.append("* Build stages (in process, same build): " + ", ".join(f"{n.replace('analysis ', '')} {t:.1f} s"
                                                                       for n, t in stages) + ".")
+    md.extend(scan_lines)
     md.append(f"* Peak RSS of this benchmark process: {self_peak:.0f} MB. Total benchmark time "
               f"{time.perf_counter() - t_start:.0f} s.")
     md.append("* Reference = loop over statsmodels fits (Granger, VAR, rolling windows) or plain-Python loops "

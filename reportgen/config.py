@@ -166,7 +166,7 @@ class ScanConfig:
     weekly_lags: tuple[int, ...] = (1, 4, 13)
     bootstrap_reps: int = 1999
     size_simulations: int = 100  # null simulations per test for the grid's size check (0: none)
-    n_jobs: int = 2  # local joblib workers (threads)
+    n_jobs: int = 2  # local joblib worker processes
     scheduler: str = ""  # address of a running Dask scheduler (tcp://HOST:PORT); empty: local
 
 

@@ -177,6 +177,7 @@ def test_constant_series_is_not_testable():
 # --------------------------------------------------------------------------- bytes and backends
 
 
+@pytest.mark.slow  # starts two local worker processes
 def test_csv_bytes_are_deterministic_and_independent_of_workers(planted):
     data = scan_csv(planted)
     assert data == scan_csv(scan_planted(n_jobs=2))

@@ -1,7 +1,7 @@
 """``reportgen scan``: an exploratory scan of every ordered leader -> follower pair.
 
 Stages: :func:`scan_inputs` picks the series (cached, or a list) and their stationary
-transforms; :func:`run_scan` runs the grid through joblib (locally on threads, or on an
+transforms; :func:`run_scan` runs the grid through joblib (locally on worker processes, or on an
 existing Dask cluster with ``scheduler=``) and returns a :class:`ScanResult`;
 :mod:`reportgen.scan.output` writes ``scan.csv`` and ``scan.html`` and the TOML snippet that
 promotes a row to a narrative claim.
@@ -103,7 +103,7 @@ def run_scan(bundle, cfg, series: Sequence[str] | None = None, scheduler: str | 
     cfg : Config (``[scan]``; ``analysis.seed``; ``rules.alpha``; ``data.sample_start``)
     series : keys to scan (default: ``scan.series``, else every cached series)
     scheduler : address of a running Dask scheduler (default ``scan.scheduler``; empty:
-        local joblib threads, ``scan.n_jobs`` of them)
+        local joblib worker processes, ``scan.n_jobs`` of them)
 
     Returns
     -------

@@ -3,7 +3,7 @@ Benjamini-Hochberg over the grid, effect sizes, and the size of the grid's test.
 
 A *unit* is one test: (leader, follower, frequency, lags). A *task* is one ordered pair at
 one frequency (all its lags share the pair's sample); tasks go through joblib, so any joblib
-backend (threads here, a Dask or Ray cluster via ``joblib.parallel_config``) runs them. Every
+backend (local processes here, a Dask or Ray cluster via ``joblib.parallel_config``) runs them. Every
 unit draws its random numbers from its own named seed stream
 ``seed_stream(seed, "scan", "<leader>-><follower>:<frequency>:<lags>")`` (the size check from
 ``seed_stream(seed, "scan-size", ...)``), so the numbers do not depend on which worker ran
@@ -447,11 +447,11 @@ def run_scan_frames(
     transforms : key -> transform (for the labels)
     reps, seed, alpha : bootstrap draws, configured seed, level (BH and intervals)
     size_simulations : null simulations per unit for the size check (0: none)
-    n_jobs : joblib workers (threads) when no backend is set by ``joblib.parallel_config``
+    n_jobs : local joblib workers (processes) when no backend is set by ``joblib.parallel_config``
     series : keys to scan, in this order (default: every column of the first frame)
     parallel : a joblib ``Parallel``-like callable taking an iterable of delayed calls
-        (default ``Parallel(n_jobs=n_jobs, prefer="threads")``: any backend set with
-        ``joblib.parallel_config`` -- Dask, Ray -- takes over)
+        (default ``Parallel(n_jobs=n_jobs)``: any backend set with ``joblib.parallel_config``
+        -- Dask, Ray -- takes over)
 
     Returns
     -------
@@ -473,7 +473,9 @@ def run_scan_frames(
                     leader, follower, freq, ps.index.to_numpy(), ps.to_numpy(dtype=float),
                     tuple(int(p) for p in lags[freq]), (transforms[leader], transforms[follower]),
                     int(reps), int(seed), float(alpha), int(size_simulations)))
-    run = parallel if parallel is not None else Parallel(n_jobs=n_jobs, prefer="threads")
+    # local default: joblib's process workers (loky), which cap each worker's BLAS threads at
+    # cores / n_jobs -- the small solves here lose 2-3x to oversubscribed BLAS threads
+    run = parallel if parallel is not None else Parallel(n_jobs=n_jobs)
     rows = [r for chunk in run(tasks) for r in chunk]
     return ScanResult(
         rows=_rank(rows),
