@@ -244,13 +244,20 @@ def test_html_says_exploratory_and_shows_size_and_rows(config):
     assert "of 180 simulated tests" in html
 
 
-def test_promote_prints_a_toml_claim(planted):
+def test_promote_prints_a_toml_claim_that_a_narrative_file_accepts(planted, config):
+    from reportgen.narrative import parse_narrative
+
     text = promote_snippet(planted, 1)
+    lags = planted.rows[0].lags
     claim = tomllib.loads(text)["claims"][0]
-    assert claim == {"id": "x-leads-y-m" + str(planted.rows[0].lags), "title": claim["title"], "leader": "X",
-                     "follower": "Y", "frequency": "monthly", "lags": planted.rows[0].lags,
-                     "expected_sign": "positive", "method": "granger"}
+    assert {k: v for k, v in claim.items() if k not in ("title", "article_says")} == {
+        "id": f"X-Y-m{lags}", "leader": "X", "follower": "Y", "method": "granger", "frequency": "monthly",
+        "lags": lags, "expected_sign": 1, "reverse": True}
     assert text.startswith("# promoted from `reportgen scan` row 1 of 36: EXPLORATORY")
+    series = "".join(f'[[series]]\nkey = "{k}"\nsymbol = "{k}"\nsource = "yfinance"\nrole = "crypto"\n\n' for k in "XY")
+    narrative = parse_narrative('[narrative]\nname = "promoted"\ntitle = "t"\nthesis = "x leads y"\n\n' + series + text,
+                                "promoted.toml", config)
+    assert [(c.leader, c.follower, c.lags, c.expected_sign) for c in narrative.lead_lag] == [("X", "Y", lags, 1)]
     with pytest.raises(ScanError, match=r"row 37 does not exist; the table has rows 1..36"):
         promote_snippet(planted, 37)
 

@@ -177,11 +177,12 @@ def _toml_str(s: str) -> str:
 
 
 def promote_snippet(result: ScanResult, rank: int) -> str:
-    """TOML for a narrative claim built from the row ranked ``rank`` of ``scan.csv``.
+    """A ``[[claims]]`` table for a narrative file (:mod:`reportgen.narrative`, a lead-lag
+    claim) built from the row ranked ``rank`` of ``scan.csv``.
 
-    The claim pre-declares what the row found (leader, follower, frequency, lags, sign) so
-    it can be tested on data that did not suggest it; the minimum effect is left for the
-    researcher to set before looking at that data.
+    The claim pre-declares what the row found (leader, follower, frequency, lags, sign) so it
+    can be tested on data that did not suggest it; the comment above it says where it came
+    from and how many tests were searched to find it.
 
     Raises
     ------
@@ -193,8 +194,9 @@ def promote_snippet(result: ScanResult, rank: int) -> str:
     if not row.testable:
         raise ScanError(f"row {rank} ({row.unit}) was not testable: {row.reason}",
                         hint="promote a testable row (ranks 1.." + str(len(result.tested)) + ")")
-    sign = "positive" if row.expected_sign == "+" else "negative"
-    ident = re.sub(r"[^A-Za-z0-9]+", "-", f"{row.leader}-leads-{row.follower}-{row.frequency[0]}{row.lags}").lower()
+    ident = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{row.leader}-{row.follower}-{row.frequency[0]}{row.lags}")[:32]
+    if not ident[0].isalpha():
+        ident = ("S" + ident)[:32]
     lines = [
         f"# promoted from `reportgen scan` row {row.rank} of {len(result.rows)}: EXPLORATORY, found by searching",
         f"# {len(result.tested)} tests (BH q = {_num(row.qvalue, _P_FMT)}, bootstrap p = {_num(row.pvalue, _P_FMT)},"
@@ -203,14 +205,15 @@ def promote_snippet(result: ScanResult, rank: int) -> str:
         " that did not suggest it.",
         "[[claims]]",
         f"id = {_toml_str(ident)}",
-        f"title = {_toml_str(f'{row.leader} leads {row.follower} ({row.frequency}, {row.lags} lags)')}",
+        f"title = {_toml_str(f'{row.leader} leads {row.follower} by {row.lags} {row.frequency} lag(s)')}",
+        f"article_says = {_toml_str(f'(from an exploratory scan) {row.leader} moves first; {row.follower} follows within {row.lags} period(s).')}",
         f"leader = {_toml_str(row.leader)}",
         f"follower = {_toml_str(row.follower)}",
+        'method = "granger"',
         f"frequency = {_toml_str(row.frequency)}",
         f"lags = {row.lags}",
-        f"expected_sign = {_toml_str(sign)}",
-        'method = "granger"',
-        "# min_effect = ...   # set it before looking at the new data",
+        f"expected_sign = {1 if row.expected_sign == '+' else -1}",
+        "reverse = true",
     ]
     return "\n".join(lines) + "\n"
 
