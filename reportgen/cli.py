@@ -174,14 +174,18 @@ def import_(ctx: click.Context, folder: str) -> None:
                    "in its own folder output/<YYYY-MM>-as-of-<YYYY-MM-DD>/.")
 @click.option("--offline", is_flag=True, help="Do not try a live refresh; use the cache as it is.")
 @click.option("--no-pdf", is_flag=True, help="Skip the two PDFs (HTML, results.json and tables only); existing PDFs are kept.")
+@click.option("--narrative", "narrative", default=None, metavar="FILE", type=click.Path(dir_okay=False),
+              help="Test this narrative file instead of the configured one (report.narrative); "
+                   "its reports go to output/<narrative name>/<YYYY-MM>/.")
 @click.pass_context
 @clean_errors
-def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool) -> None:
+def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool, narrative: str | None) -> None:
     import time
 
+    from reportgen.narrative import narrative_config
     from reportgen.pipeline import build as run_build
 
-    cfg = _config(ctx)
+    cfg = narrative_config(_config(ctx), narrative)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # the run's one clock reading
     started = time.perf_counter()
     with console.status("building") as status:

@@ -73,6 +73,7 @@ class _Meta:
     title: str
     thesis: str
     articles: str = ""
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class Narrative:
     title: str
     thesis: str
     articles: str
+    caveats: tuple[str, ...]
     path: str
     sha256: str
     series: tuple[NarrativeSeries, ...]
@@ -126,7 +128,7 @@ def _lead_lag_spec(c: LeadLagClaim) -> ClaimSpec:
         roles=(c.leader, c.follower), frequency=c.frequency, horizon_months=c.lags,
         effect_label=f"{c.follower} log return over the {c.lags} {unit} after a one-s.d. {c.leader} month",
         effect_unit="log return", expected_sign=c.expected_sign, minimum="return_x_horizon",
-        design=f"narrative:{c.id}",
+        design=f"narrative:{c.id}", implied_result=f"implied.{c.id}",
         implied=f"full lagged transmission: {c.follower}'s contemporaneous beta to {c.leader} times a one-s.d. {c.leader} month",
     )
     secondary = (f"{c.id}-secondary",) + ((f"{c.id}-reverse",) if c.reverse else ())
@@ -199,7 +201,8 @@ def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
     dup = next((x for x in ids if ids.count(x) > 1), None)
     if dup is not None:
         raise ConfigError(f"{path}: claim {dup} is declared twice")
-    return Narrative(name=meta.name, title=meta.title, thesis=meta.thesis, articles=meta.articles, path=path,
+    return Narrative(name=meta.name, title=meta.title, thesis=meta.thesis, articles=meta.articles,
+                     caveats=meta.caveats, path=path,
                      sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), series=series, claims=tuple(specs),
                      lead_lag=tuple(lead_lag))
 
@@ -230,3 +233,17 @@ def with_narrative(cfg: Config, path: str | Path | None = None) -> Config:
     extra = tuple(SeriesConfig(key=s.key, symbol=s.symbol, source=s.source, role=s.role)
                   for s in n.series if all(c.key != s.key for c in cfg.series))
     return dataclasses.replace(cfg, series=cfg.series + extra) if extra else cfg
+
+
+def narrative_config(cfg: Config, path: str | Path | None = None) -> Config:
+    """The config a build of ``path`` uses: the narrative set, its series added, and -- for a
+    narrative other than the configured one -- the output folder ``<output_dir>/<name>/`` so
+    its reports never mix with the default narrative's months."""
+    default = narrative_path(cfg).resolve()
+    if path is None or Path(path).resolve() == default:
+        return with_narrative(cfg)  # the configured narrative, recorded as configured
+    cfg = with_narrative(cfg, path)
+    out = Path(cfg.report.output_dir)
+    out = out if out.is_absolute() or not cfg.path else Path(cfg.path).parent / out
+    name = load_narrative(cfg).name
+    return dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, output_dir=str(out / name)))

@@ -63,7 +63,7 @@ def _noop(_: str) -> None:
 
 def refresh_data(cfg: Config, now: dt.datetime, fetcher: Fetcher | None, progress: Progress = _noop) -> tuple[SeriesOutcome, ...]:
     """Try a live refresh of every series; failures are returned, never raised."""
-    fetcher = fetcher or default_fetcher(cfg, now.date())
+    fetcher = fetcher or default_fetcher(cfg, now)  # aware UTC now (the data layer rejects dates/naive)
     return fetch_all(cfg, now, fetcher, on_series=lambda s, o: progress(f"fetch {s.key}: {'ok' if o.ok else 'failed'}"))
 
 
@@ -193,6 +193,9 @@ def build(
     from reportgen.report.tables import export_files as export_tables
     from reportgen.verdict import decide_all
 
+    from reportgen.narrative import load_narrative, with_narrative
+
+    cfg = with_narrative(cfg)  # the narrative's series join the config's
     now = utc_now(now, today)
     if as_of is not None and as_of > now.date():
         raise ReportgenError(f"--as-of {as_of} is in the future (today is {now.date()} UTC)",

@@ -108,6 +108,14 @@ def appendix_test_rows(results: dict) -> tuple[dict, ...]:
     return tuple(frame.to_dict("records"))
 
 
+def _narrative_record(cfg: Config) -> dict:
+    """Which narrative file the claims came from (name, path as configured, SHA-256)."""
+    from reportgen.narrative import load_narrative
+
+    n = load_narrative(cfg)
+    return {"name": n.name, "title": n.title, "thesis": n.thesis, "path": cfg.report.narrative, "sha256": n.sha256}
+
+
 def build_document(cfg: Config, bundle: DataBundle, results: dict, verdicts: tuple[ClaimVerdict, ...],
                    month: str, changes: tuple[Change, ...], software: Software) -> dict:
     """The results.json document (schema in README.md)."""
@@ -117,6 +125,7 @@ def build_document(cfg: Config, bundle: DataBundle, results: dict, verdicts: tup
         "as_of": bundle.as_of,
         "reportgen_version": __version__,
         "config": {"path": cfg.path, "sha256": cfg.sha256, "seed": cfg.analysis.seed, "rules": cfg.rules},
+        "narrative": _narrative_record(cfg),
         "software": software,
         "data": {
             "series": bundle.records,
@@ -149,6 +158,7 @@ def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tupl
         "verdict_by_id": {v.claim.id: v for v in verdicts},
         "overall": document["overall"],
         "claims": claim_specs(cfg),
+        "narrative": document["narrative"],
         "rule_changes": RULE_CHANGES,
         "changes": changes,
         "has_previous": previous is not None,
