@@ -402,7 +402,8 @@ def _validate_scan(cfg: Config) -> None:
     for key in s.series:
         _check(key in keys, f"scan.series names unknown series {key!r}; configured: {', '.join(keys)}")
     _check(99 <= s.bootstrap_reps <= 100_000, f"scan.bootstrap_reps must be in 99..100000, got {s.bootstrap_reps}")
-    _check(0 <= s.size_simulations <= 10_000, f"scan.size_simulations must be in 0..10000, got {s.size_simulations}")
+    _check(s.size_simulations == 0 or 99 <= s.size_simulations <= 10_000,
+           f"scan.size_simulations must be 0 (no size check) or in 99..10000, got {s.size_simulations}")
     _check(1 <= s.n_jobs <= 64, f"scan.n_jobs must be in 1..64, got {s.n_jobs}")
     _check(len(s.series) <= 500, f"scan.series may list at most 500 series, got {len(s.series)}")
     _check(s.scheduler == "" or "://" in s.scheduler,

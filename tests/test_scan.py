@@ -122,10 +122,12 @@ def test_size_of_the_grid_test_is_near_nominal_on_independent_series():
 
 
 def test_size_check_draws_from_its_own_stream():
-    a = scan_planted(size_simulations=10)
+    a = scan_planted(size_simulations=99)
     b = scan_planted(size_simulations=0)
     assert [(r.unit, r.pvalue) for r in a.rows] == [(r.unit, r.pvalue) for r in b.rows]
-    assert b.size is None and a.size.simulations == 360
+    assert b.size is None and a.size.simulations == 36 * 99
+    with pytest.raises(ValueError, match=r"size_simulations must be 0 or at least 19 .* got 10"):
+        scan_planted(size_simulations=10)
 
 
 # --------------------------------------------------------------------------- data and transforms
@@ -234,14 +236,14 @@ def test_heatmap_is_deterministic_with_prefixed_ids(planted):
 
 
 def test_html_says_exploratory_and_shows_size_and_rows(config):
-    res = scan_planted(size_simulations=5)
+    res = scan_planted(size_simulations=99)
     import datetime as dt
 
     html = scan_html(res, config, dt.date(2026, 12, 1))
     assert "Exploratory — not a test of any claim." in html
     assert "Benjamini–Hochberg controls the false-discovery" in html
     assert "X → Y" in html and 'role="img" aria-label="Heatmaps of Benjamini–Hochberg q-values' in html
-    assert "of 180 simulated tests" in html
+    assert "of 3,564 simulated tests" in html
 
 
 def test_promote_prints_a_toml_claim_that_a_narrative_file_accepts(planted, config):
@@ -289,6 +291,8 @@ def test_scan_config_defaults_and_errors():
         _cfg('\n[scan]\nseries = ["FOO"]\n')
     with pytest.raises(ConfigError, match=r"scan.scheduler must be empty or an address like 'tcp://HOST:8786', got 'host'"):
         _cfg('\n[scan]\nscheduler = "host"\n')
+    with pytest.raises(ConfigError, match=r"scan.size_simulations must be 0 \(no size check\) or in 99..10000, got 20"):
+        _cfg("\n[scan]\nsize_simulations = 20\n")
     with pytest.raises(ConfigError, match=r"scan.bootstrap_reps must be in 99..100000, got 10"):
         _cfg("\n[scan]\nbootstrap_reps = 10\n")
 
@@ -337,7 +341,7 @@ def test_cli_scan_writes_csv_and_html_and_promotes(tmp_path):
     cfg = tmp_path / "proj" / "config.toml"
     cfg.parent.mkdir()
     text = (ROOT / "config.toml").read_text(encoding="utf-8").split("\n[scan]")[0]
-    cfg.write_text(text + "\n[scan]\nbootstrap_reps = 99\nsize_simulations = 3\nn_jobs = 1\n", encoding="utf-8")
+    cfg.write_text(text + "\n[scan]\nbootstrap_reps = 99\nsize_simulations = 99\nn_jobs = 1\n", encoding="utf-8")
     run = CliRunner().invoke
     assert run(main, ["--config", str(cfg), "import", str(_write_folder(tmp_path / "snap"))]).exit_code == 0
     out = tmp_path / "scanout"

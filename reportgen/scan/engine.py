@@ -459,6 +459,10 @@ def run_scan_frames(
     """
     from joblib import Parallel, delayed
 
+    least = int(np.ceil(1.0 / alpha - 1.0 - 1e-9))
+    if size_simulations and size_simulations < least:
+        raise ValueError(f"size_simulations must be 0 or at least {least} (pooled bootstrap p-values of S draws "
+                         f"reach alpha = {alpha:g} only with S >= {least}), got {size_simulations}")
     freqs = tuple(frames)
     keys = tuple(series) if series is not None else tuple(next(iter(frames.values())).columns)
     tasks = []
