@@ -41,6 +41,14 @@ def make_cfg(tmp_path: Path, keys=("RUT", "BTC")):
     return dataclasses.replace(cfg, series=series, data=data)
 
 
+def project_config(tmp_path: Path) -> Path:
+    """A copy of config.toml in tmp_path/proj (its cache/ and output/ resolve there)."""
+    path = tmp_path / "proj" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(TEXT.replace('"narratives/', f'"{(ROOT / "narratives").as_posix()}/'), encoding="utf-8")
+    return path
+
+
 def folder_with(tmp_path: Path, rut: bytes, name: str = "in") -> Path:
     folder = tmp_path / name
     folder.mkdir()
@@ -170,9 +178,7 @@ def test_naive_now_is_rejected_by_the_validator():
 
 
 def test_import_with_a_future_row_keeps_the_cache_and_exits_3(tmp_path):
-    cfg_path = tmp_path / "proj" / "config.toml"
-    cfg_path.parent.mkdir()
-    cfg_path.write_text(TEXT, encoding="utf-8")
+    cfg_path = project_config(tmp_path)
     runner = CliRunner()
     good = folder_with(tmp_path, GOOD, "good")
     assert runner.invoke(main, ["--config", str(cfg_path), "import", str(good)]).exit_code == 0
@@ -345,9 +351,7 @@ def test_manifest_bytes_corruption(data, message):
 
 
 def test_corrupt_manifest_in_the_cache_reaches_the_user_as_exit_3(tmp_path):
-    cfg_path = tmp_path / "proj" / "config.toml"
-    cfg_path.parent.mkdir()
-    cfg_path.write_text(TEXT, encoding="utf-8")
+    cfg_path = project_config(tmp_path)
     runner = CliRunner()
     assert runner.invoke(main, ["--config", str(cfg_path), "import", str(folder_with(tmp_path, GOOD))]).exit_code == 0
     manifest = current_folder(cfg_path.parent / "cache") / MANIFEST
@@ -462,9 +466,7 @@ def test_every_hostile_error_is_a_reportgen_error():
 
 
 def test_cli_import_into_a_cache_dir_that_is_a_file_exits_7(tmp_path):
-    cfg_path = tmp_path / "proj" / "config.toml"
-    cfg_path.parent.mkdir()
-    cfg_path.write_text(TEXT, encoding="utf-8")
+    cfg_path = project_config(tmp_path)
     (cfg_path.parent / "cache").write_text("not a folder")
     result = CliRunner().invoke(main, ["--config", str(cfg_path), "import", str(folder_with(tmp_path, GOOD))])
     out = " ".join(result.output.split())
@@ -480,9 +482,7 @@ def test_cli_import_on_a_full_disk_exits_7_and_keeps_the_cache(tmp_path, monkeyp
 
     from reportgen.data import cache
 
-    cfg_path = tmp_path / "proj" / "config.toml"
-    cfg_path.parent.mkdir()
-    cfg_path.write_text(TEXT, encoding="utf-8")
+    cfg_path = project_config(tmp_path)
     runner = CliRunner()
     assert runner.invoke(main, ["--config", str(cfg_path), "import", str(folder_with(tmp_path, GOOD, "a"))]).exit_code == 0
     root = cfg_path.parent / "cache"
