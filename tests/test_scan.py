@@ -203,15 +203,22 @@ def inproc_ip(monkeypatch):
         monkeypatch.setattr(mod, "get_ip", lambda *a, **k: "127.0.0.1", raising=False)
 
 
+@pytest.mark.slow  # starts an in-process Dask cluster (about 5 s on a busy 2-core machine)
 def test_same_scan_on_a_dask_localcluster_gives_identical_csv(planted, inproc_ip):
     from distributed import LocalCluster
 
+    cfg = _cfg("\n[scan]\nbootstrap_reps = 199\nsize_simulations = 99\nn_jobs = 1\n")
+    local = run_scan(_bundle(), cfg, ["RUT", "BTC", "HYOAS"])
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         with dask_parallel(cluster.scheduler_address):
             remote = scan_planted(n_jobs=2)
         ran = sorted(cluster.scheduler.task_prefixes)
+        # the CLI's path: run_scan(..., scheduler=ADDRESS), as `reportgen scan --scheduler ADDRESS`
+        via_address = run_scan(_bundle(), cfg, ["RUT", "BTC", "HYOAS"], scheduler=cluster.scheduler_address)
     assert any("scan_pair" in name for name in ran), ran  # the pairs really ran on the cluster
     assert scan_csv(remote) == scan_csv(planted)
+    assert scan_csv(via_address) == scan_csv(local)
+    assert via_address.size == local.size
 
 
 def test_unreachable_scheduler_is_a_clean_error(inproc_ip):
