@@ -312,8 +312,13 @@ def c1_facts(rut: pd.Series, cfg: Config, iwm: IwmVolume | NotTestable) -> C1Fac
         raise InsufficientDataError(f"RUT never closed above {thr:,.0f} (last close {rut.iloc[-1]:,.2f})")
     t = above.index[0]
     before = rut.loc[: t - pd.Timedelta(days=1)]
-    rec_date = before.idxmax()
     prev_year = rut.loc[: pd.Timestamp(t.year - 1, 12, 31)]
+    if before.empty or prev_year.empty:
+        raise InsufficientDataError(
+            f"need RUT closes before {t.year} to check C1 (first close above {thr:,.0f} on {as_date(t)}); "
+            f"the data starts {as_date(rut.index[0])}"
+        )
+    rec_date = before.idxmax()
     ye_date, ye = prev_year.index[-1], float(prev_year.iloc[-1])
     jan = rut.loc[pd.Timestamp(t.year, 1, 1) : pd.Timestamp(t.year, 1, 31)]
     ytd_jan = jan / ye - 1

@@ -68,12 +68,19 @@ def c3_figure(result: VarResults) -> str:
     rob = result.rut_crypto_p3 if isinstance(result.rut_crypto_p3, VarSystemResult) else None
     fig, axes = new_figure(6.3, 5.0, nrows=2, ncols=2)
     for col, crypto in enumerate(("BTC", "ETH")):
+        if crypto not in s.orth.variables:  # absent or stale: the VAR was fitted without it
+            for row in (0, 1):
+                axes[row, col].text(0.5, 0.5, f"{crypto} is not in this VAR\n(absent or stale)", ha="center",
+                                    va="center", transform=axes[row, col].transAxes)
+                axes[row, col].set_axis_off()
+            continue
+        rob_c = rob if rob is not None and crypto in rob.orth.variables else None
         _irf_panel(axes[0, col], s.orth, s.gen, crypto, "RUT", cumulative=False,
-                   extra=rob.orth if rob else None, extra_label=f"VAR({rob.lags}) imposed" if rob else "")
+                   extra=rob_c.orth if rob_c else None, extra_label=f"VAR({rob_c.lags}) imposed" if rob_c else "")
         axes[0, col].set_title(f"{crypto} response, VAR({s.lags})")
         axes[0, col].set_ylabel(f"{crypto} log-return, % per month")
         _irf_panel(axes[1, col], s.orth, s.gen, crypto, "RUT", cumulative=True,
-                   extra=rob.orth if rob else None, extra_label=f"VAR({rob.lags}) imposed" if rob else "")
+                   extra=rob_c.orth if rob_c else None, extra_label=f"VAR({rob_c.lags}) imposed" if rob_c else "")
         axes[1, col].set_title(f"{crypto} cumulative response, months 1..h")
         axes[1, col].set_ylabel(f"cumulative {crypto} log-return, %")
     _legend_below(fig, axes[0, 0])
