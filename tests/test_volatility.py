@@ -246,7 +246,7 @@ def test_run_regimes_on_snapshot(snapshot_results, config):
     assert seconds < 60
     assert res.not_testable == ()
     p = res.c8_primary
-    assert isinstance(p, HypothesisTest) and p.family == "C8" and p.name == "level_shift_BTC_RUT"
+    assert isinstance(p, HypothesisTest) and p.family == "C8-primary" and p.name == "level_shift_BTC_RUT"
     assert 0 <= p.pvalue <= 1 and p.ci_low < p.effect < p.ci_high and -0.9 < p.effect < 0.9
     assert p.pvalue_holm is None  # the primary is judged alone at alpha
     assert p.sample_start >= config.data.sample_start
@@ -256,7 +256,7 @@ def test_run_regimes_on_snapshot(snapshot_results, config):
     names = [t.name for t in res.c8_secondary]
     assert names[:2] == ["level_shift_BTC_GSPC", "level_shift_BTC_alone"]
     assert not any(n.startswith("regime_wald") for n in names) and "level_shift_BTC_RUT" not in names
-    assert len(set(names)) == len(names) and all(t.family == "C8 secondary" for t in res.c8_secondary)
+    assert len(set(names)) == len(names) and all(t.family == "C8" for t in res.c8_secondary)
     assert res.c8_tests == (p,) + res.c8_secondary
     lr = next(t for t in res.c8_secondary if t.name == "regime_lr_BTC_garch")
     assert "not a change in the volatility level" in lr.effect_label

@@ -20,7 +20,7 @@ What the verdict engine reads
   interval; ``c8_break.reference_in_ci`` (also ``break_near_etf``) says whether the ETF
   date lies inside it. A shift is attributable to the ETF launch only when it does.
 * ``c8_secondary`` -- the secondary tests, Holm/BH-adjusted among themselves only
-  (family ``"C8 secondary"``): the same shift for BTC minus the S&P 500 and for BTC alone,
+  (family ``"C8"``; the primary's family is ``"C8-primary"``): the same shift for BTC minus the S&P 500 and for BTC alone,
   the GARCH regime LR tests (the Wald test of the same delta is not repeated), the
   split-sample Chow tests and the variance-break scans. ``c8_tests`` is the primary
   followed by the secondaries (for the appendix).
@@ -311,15 +311,15 @@ def run_regimes(bundle, cfg) -> RegimeResults:
     # C8: the primary test at alpha; secondaries Holm/BH-adjusted among themselves only
     primary_fit = next((f for f in fits if f.asset == PRIMARY_ASSET and f.model == PRIMARY_MODEL), None)
     if c8_shift is not None:
-        c8_primary = shift_test(c8_shift, family="C8")
+        c8_primary = shift_test(c8_shift, family="C8-primary")
     else:
         c8_primary = dict(nt).get("level_shift_primary", NotTestable("primary level-shift test not computed"))
-    secondary: list[HypothesisTest] = [shift_test(v, family="C8 secondary") for v in shift_secondary]
+    secondary: list[HypothesisTest] = [shift_test(v, family="C8") for v in shift_secondary]
     ordered = sorted(fits, key=lambda f: (f is not primary_fit, f.asset, f.model))
     secondary.extend(f.lr_test for f in ordered)  # the Wald test of the same delta is not repeated
     secondary.extend(s.chow_test for s in splits if s.chow_test is not None)
     secondary.extend(b.test for b in scans)
-    c8_secondary = adjust_family(secondary, family="C8 secondary") if secondary else ()
+    c8_secondary = adjust_family(secondary, family="C8") if secondary else ()
     c8_tests = ((c8_primary,) if isinstance(c8_primary, HypothesisTest) else ()) + tuple(c8_secondary)
     notes = [
         "Primary test: the shift in the mean of d_t = log RV(BTC) - log RV(RUT), monthly realised variances "
