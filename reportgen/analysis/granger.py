@@ -199,26 +199,6 @@ def _wald(X: np.ndarray, Y: np.ndarray, cols: np.ndarray, mask: np.ndarray | Non
     }
 
 
-def _hc3_wald_shared_x(X: np.ndarray, Ystar: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """HC3 Wald F for many dependent variables ``Ystar`` (B, n) sharing one design ``X`` (n, k).
-
-    One batched solve for every draw (:func:`batched_ols` with ``Y`` as (n, B)); the per-draw
-    HC3 covariance of the tested block is one matrix product ``w @ M`` with
-    ``M[n, (i, j)] = A[i, n] A[j, n]``.
-    """
-    p = cols.size
-    beta, resid = batched_ols(X, Ystar.T)  # (k, B), (n, B)
-    XtXi = np.linalg.inv(X.T @ X)
-    h = ((X @ XtXi) * X).sum(axis=-1)
-    w = resid.T**2 / (1.0 - h) ** 2  # (B, n)
-    A = XtXi[cols, :] @ X.T  # (p, n)
-    M = (A[:, None, :] * A[None, :, :]).reshape(p * p, -1).T  # (n, p*p)
-    Vh = (w @ M).reshape(-1, p, p)  # (B, p, p)
-    b = beta[cols, :].T  # (B, p)
-    wq = np.einsum("bi,bi->b", b, np.linalg.solve(Vh, b[..., None])[..., 0])
-    return wq / p
-
-
 def granger_robust_batch(y: np.ndarray, x: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
     """HC3 Wald Granger tests on ``B`` independent datasets at once.
 
