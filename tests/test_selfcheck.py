@@ -254,6 +254,26 @@ def test_mde_rejects_bad_curve():
         sc.mde_from_curve([0, 1], [0.1])
 
 
+def test_summarise_contract_judges_at_alpha_and_flags_the_size():
+    """The builders' contract: _summarise(name, sim, eff, eff_se, se, min_effect, n_sim, alpha,
+    seed_seq, **meta); primary comes from the registry; size range [0.6, 1.4] x alpha."""
+    eff, eff_se = sc._grid((0.0, 1.0, 2.0), 0.01, 0.015)
+    np.testing.assert_allclose(eff, [0.0, 0.01, 0.015, 0.02])
+    meta = dict(claim="C7", title="t", test="t", null="n", dgp="d", planted="p", effect_unit="u", nobs=100,
+                n_events=0, lags=0, horizon=1, inner_draws=199)
+    for n_rej, in_range in ((80, False), (30, True), (29, False)):  # of 1000: 8%, 3%, 2.9%
+        rej = np.zeros((4, 1000), dtype=bool)
+        rej[0, :n_rej] = True
+        rej[1:, :900] = True
+        sim = {"reject": rej, "pvalue_dir": np.where(rej, 0.01, 0.5), "failed": 0}
+        d = sc._summarise("credit_beta", sim, eff, eff_se, 0.01, 0.015, 1000, 0.05, np.random.SeedSequence(3), **meta)
+        assert d.size == n_rej / 1000 and d.size_in_range is in_range
+        assert d.primary and d.level == d.alpha == 0.05 and d.claim == "C7"
+        assert d.power_at_min_effect == 0.9 and d.min_effect_se == pytest.approx(1.5)
+    assert sc._summarise("irf", sim, eff, eff_se, 0.01, 0.015, 1000, 0.05, np.random.SeedSequence(3),
+                         **meta).primary is False
+
+
 def test_rejection_rate_wilson():
     rate, lo, hi = sc.rejection_rate(np.r_[np.ones(50, bool), np.zeros(950, bool)])
     assert rate == 0.05 and lo < 0.05 < hi
