@@ -650,3 +650,53 @@ def test_c1_on_a_recent_short_rut_is_insufficient_data(config):
     with pytest.raises(InsufficientDataError, match=r"^need RUT closes before 2026 to check C1 \(first close above 2,600 "
                                                     r"on 2026-01-02\); the data starts 2026-01-02$"):
         c1_facts(rut, config, NotTestable("no IWM"))
+
+
+def test_lock_that_cannot_be_opened_is_a_clean_error(tmp_path, monkeypatch):
+    def refuse(self, *a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".lock"))
+
+    monkeypatch.setattr(output.FileLock, "acquire", refuse)
+    with pytest.raises(OutputError, match=r"cannot take the lock .*\.lock: permission denied \(EACCES\)"):
+        write_folder_atomically(tmp_path / "2026-11", {"a": b"1"})
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    """A 64 KiB tmpfs (root only; elsewhere the injected-ENOSPC test above covers the path)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or 'not permitted'}); ENOSPC is injected above")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_real_full_disk_keeps_the_previous_report(tiny_tmpfs):
+    target = tiny_tmpfs / "2026-11"
+    write_folder_atomically(target, {"report.html": b"good"})
+    with pytest.raises(OutputError, match=r"cannot write the report folder .*2026-11: no space left on the device \(ENOSPC\)"):
+        write_folder_atomically(target, {"report.html": b"x" * 200_000})
+    assert (target / "report.html").read_bytes() == b"good"
+    assert dot_entries(tiny_tmpfs) == []
+    write_folder_atomically(target, {"report.html": b"fits"})  # space was given back
+    assert (target / "report.html").read_bytes() == b"fits"
+
+
+def test_real_full_disk_fails_the_build_before_the_analysis(project, no_analysis, tiny_tmpfs):
+    (tiny_tmpfs / "out").mkdir()
+    fd = os.open(tiny_tmpfs / "filler", os.O_WRONLY | os.O_CREAT)
+    try:  # fill the file system to the last block
+        while os.write(fd, b"\0" * 1024):
+            pass
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    set_key(project, 'output_dir = "output"', f'output_dir = "{tiny_tmpfs / "out"}"')
+    result = build(project)
+    assert result.exit_code in (6,), result.output
+    assert "no space left on the device (ENOSPC)" in text(result)

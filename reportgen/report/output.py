@@ -160,6 +160,8 @@ def _acquire(lock: FileLock, root: Path) -> None:
     except Timeout:
         raise OutputError(f"another reportgen build holds the lock {root / LOCK_NAME} for over {lock.timeout:g} s",
                           hint="wait for the other build to finish, then build again") from None
+    except OSError as exc:  # e.g. the lock file belongs to another user
+        raise OutputError(f"cannot take the lock {root / LOCK_NAME}: {describe_oserror(exc)}") from None
 
 
 def recover(root: Path) -> tuple[str, ...]:
