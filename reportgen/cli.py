@@ -236,6 +236,65 @@ def diff(ctx: click.Context, month_a: str, month_b: str) -> None:
     out.print(table)
 
 
+@main.command(help="Explain one claim's verdict: the decision rule step by step with the report's numbers "
+                   "(effect, interval, p, size, power against each threshold), then where the evidence is.")
+@click.argument("claim_id", metavar="CLAIM")
+@click.option("--month", default=None, metavar="YYYY-MM", help="Report month (default: the newest in the output folder).")
+@click.pass_context
+@clean_errors
+def explain(ctx: click.Context, claim_id: str, month: str | None) -> None:
+    from reportgen.api import available_months, read_results, report_folder
+    from reportgen.pipeline import output_dir
+    from reportgen.report.filters import fmt_p, fmt_pct, fmt_signed_pct
+    from reportgen.verdict.explain import explain_claim
+
+    cfg = _config(ctx)
+    if month is None:
+        months = available_months(output_dir(cfg))
+        if not months:
+            raise ReportgenError(f"no report in {output_dir(cfg)}", hint="run `reportgen build` first")
+        month = months[-1]
+    x = explain_claim(read_results(report_folder(month, output_dir(cfg))), claim_id)
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    ev = x.evidence
+
+    def num(v, kind="effect"):
+        if v is None:
+            return "—"
+        if kind == "p":
+            return fmt_p(v)
+        if kind == "share":
+            return fmt_pct(v, 1)
+        if kind in ("count", "sign"):
+            return f"{v:+d}" if kind == "sign" else str(v)
+        if isinstance(v, float) and ev is not None and ev.effect_unit in ("log return", "simple return", "change"):
+            return fmt_signed_pct(v)
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    out.print(f"[bold]{escape(x.claim)} · {escape(x.title)}[/]  (report {escape(month)}; rule kind: {x.rule_kind})")
+    if ev is not None:
+        out.print(f"  effect      {num(ev.effect)}  95% CI [{num(ev.ci_low)}, {num(ev.ci_high)}]  ({escape(ev.label)})")
+        if ev.pvalue is not None:
+            out.print(f"  p           {fmt_p(ev.pvalue)}  ({escape(ev.method or 'primary test')}, judged alone)")
+        signed_min = None if ev.min_effect is None else ev.expected_sign * ev.min_effect
+        out.print(f"  minimum     {num(signed_min)} (in the claimed direction)   implied by the thesis: {num(ev.implied_effect)}")
+        if x.rule_kind in ("test", "chain"):
+            out.print(f"  size        {fmt_pct(ev.size) if ev.size is not None else 'not checked'}   "
+                      f"power at the minimum: {fmt_pct(ev.power, 0) if ev.power is not None else 'unknown (' + escape(ev.power_note) + ')'}")
+    for st in x.steps:
+        vals = ", ".join(num(v, k) for v, k in zip(st.values, st.kinds or ("effect",) * len(st.values)))
+        out.print(f"  rule {st.rule}: {escape(st.question)}? [{'green' if st.answer else 'dim'}]{'yes' if st.answer else 'no'}[/]  ({escape(vals)})")
+    if x.rule_verdict is not None:
+        out.print(f"  decision rule → {x.rule_verdict}")
+    if x.adjusted_by:
+        out.print(f"  claim-level → {x.verdict}: {escape(x.adjusted_by)}")
+    out.print(f"[bold]verdict: {x.verdict}[/] (reason: {x.reason})")
+    for s2 in x.secondary:
+        out.print(f"  secondary {escape(str(s2.get('family')))}: {s2.get('significant')} of {s2.get('tests')} significant after Holm")
+    for w in x.where:
+        out.print(f"  see {escape(w)}")
+
+
 @main.command(help="Exploratory scan of every ordered leader -> follower pair of the cached series (wild-bootstrap "
                    "Granger, Benjamini-Hochberg over the grid); writes output/scan-<YYYY-MM-DD>/scan.csv and scan.html.")
 @click.option("--series", default=None, metavar="A,B,C",

@@ -12,7 +12,7 @@ import enum
 import math
 from dataclasses import dataclass
 
-__all__ = ["Evidence", "Verdict", "decide", "REASONS", "ruled_out_bound", "excludes_minimum"]
+__all__ = ["Evidence", "Step", "Verdict", "decide", "decide_trace", "REASONS", "ruled_out_bound", "excludes_minimum"]
 
 
 class Verdict(str, enum.Enum):
@@ -132,6 +132,18 @@ def size_ok(size: float | None, alpha: float) -> bool | None:
     return lo * alpha - 1e-12 <= size <= hi * alpha + 1e-12
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rule of :func:`decide` as applied to a piece of evidence: which rule, what it
+    compared (numbers as plain values), and whether it decided."""
+
+    rule: int
+    question: str
+    values: tuple
+    answer: bool
+    kinds: tuple[str, ...] = ()  # how to read each value: "p", "share", "effect", "count", "sign"
+
+
 def decide(ev: Evidence | None, *, alpha: float, min_power: float, min_events: int,
            events_based: bool = False, cap: Verdict | None = None) -> tuple[Verdict, str]:
     """Apply the decision rule (the same for every test-based claim).
@@ -151,34 +163,56 @@ def decide(ev: Evidence | None, *, alpha: float, min_power: float, min_events: i
        insufficient evidence (power known and low, or power unknown).
     7. A cap (the design cannot identify the cause) lowers 'supported' to the cap.
     """
-    if ev is None or ev.pvalue is None or math.isnan(ev.pvalue):
-        return Verdict.NOT_TESTABLE, MISSING
-    if ev.effect is None and ev.effect_unit != "none":
-        return Verdict.NOT_TESTABLE, MISSING
-    if events_based and (ev.n or 0) < min_events:
-        return Verdict.INSUFFICIENT, TOO_FEW
-    if size_ok(ev.size, alpha) is False:
-        return Verdict.INSUFFICIENT, SIZE_FAILED
-    significant = ev.pvalue < alpha
+    verdict, reason, _ = decide_trace(ev, alpha=alpha, min_power=min_power, min_events=min_events,
+                                      events_based=events_based, cap=cap)
+    return verdict, reason
+
+
+def decide_trace(ev: Evidence | None, *, alpha: float, min_power: float, min_events: int,
+                 events_based: bool = False, cap: Verdict | None = None) -> tuple[Verdict, str, tuple[Step, ...]]:
+    """:func:`decide` with the path it took (``reportgen explain`` prints it)."""
+    steps: list[Step] = []
+
+    def ask(rule: int, question: str, values: tuple, answer: bool, kinds: tuple[str, ...] = ()) -> bool:
+        steps.append(Step(rule, question, values, bool(answer), kinds))
+        return bool(answer)
+
+    def done(verdict: Verdict, reason: str):
+        return verdict, reason, tuple(steps)
+
+    if ask(1, "evidence or p-value missing", (None if ev is None else ev.pvalue,),
+           ev is None or ev.pvalue is None or math.isnan(ev.pvalue) or (ev.effect is None and ev.effect_unit != "none"),
+           ("p",)):
+        return done(Verdict.NOT_TESTABLE, MISSING)
+    if events_based and ask(2, "fewer events than the minimum", (ev.n, min_events), (ev.n or 0) < min_events, ("count", "count")):
+        return done(Verdict.INSUFFICIENT, TOO_FEW)
+    lo, hi = SIZE_BAND
+    if ask(3, "self-check size outside the band", (ev.size, lo * alpha, hi * alpha), size_ok(ev.size, alpha) is False,
+           ("share", "share", "share")):
+        return done(Verdict.INSUFFICIENT, SIZE_FAILED)
+    significant = ask(4, "p below alpha", (ev.pvalue, alpha), ev.pvalue < alpha, ("p", "p"))
     right_sign = ev.effect is None or ev.effect * ev.expected_sign > 0
-    if significant and right_sign:
-        big_enough = ev.min_effect is None or ev.effect is None or abs(ev.effect) >= ev.min_effect
-        if not big_enough:
+    if significant and ask(4, "effect in the claimed direction", (ev.effect, ev.expected_sign), right_sign, ("effect", "sign")):
+        big = ask(4, "effect at least the minimum", (ev.effect, None if ev.min_effect is None else ev.expected_sign * ev.min_effect),
+                  ev.min_effect is None or ev.effect is None or abs(ev.effect) >= ev.min_effect, ("effect", "effect"))
+        if not big:
             verdict, reason = Verdict.PARTLY, SIGNIFICANT_SMALL
-        elif ev.size is None:
-            verdict, reason = Verdict.PARTLY, SIGNIFICANT_UNCHECKED
-        else:
+        elif ask(4, "size checked by the self-check", (ev.size,), ev.size is not None, ("share",)):
             verdict, reason = Verdict.SUPPORTED, SIGNIFICANT
+        else:
+            verdict, reason = Verdict.PARTLY, SIGNIFICANT_UNCHECKED
     elif significant:
         verdict, reason = Verdict.CONTRADICTED, OPPOSITE
-    elif excludes_minimum(ev):
+    elif ask(6, "95% interval excludes the minimum effect", (ruled_out_bound(ev), None if ev.min_effect is None else ev.expected_sign * ev.min_effect), excludes_minimum(ev),
+             ("effect", "effect")):
         verdict, reason = Verdict.NOT_SUPPORTED, RULED_OUT
-    elif ev.power is not None and ev.power >= min_power:
+    elif ask(6, "power at the minimum at least the floor", (ev.power, min_power),
+             ev.power is not None and ev.power >= min_power, ("share", "share")):
         verdict, reason = Verdict.NOT_SUPPORTED, NULL_POWERED
     elif ev.power is not None:
         verdict, reason = Verdict.INSUFFICIENT, NULL_UNDERPOWERED
     else:
         verdict, reason = Verdict.INSUFFICIENT, POWER_UNKNOWN
-    if cap is not None and verdict == Verdict.SUPPORTED:
-        return cap, CAPPED
-    return verdict, reason
+    if cap is not None and ask(7, "capped: the design cannot identify the cause", (cap.value,), verdict == Verdict.SUPPORTED):
+        return done(cap, CAPPED)
+    return done(verdict, reason)
