@@ -36,8 +36,11 @@ def timeline_figure(r) -> str:
     eth = np.array([np.nan if v is None else v for v in tl.eth], dtype=float)
     ax2.plot(x, btc, color=PALETTE["BTC"], lw=1.0, label="BTC")
     ax2.plot(x, eth, color=PALETTE["ETH"], lw=1.0, label="ETH")
-    for ax in (ax1, ax2):
-        ax.set_yscale("log")
+    for ax, vals in ((ax1, np.asarray(tl.rut, dtype=float)), (ax2, np.concatenate([btc, eth]))):
+        if np.any(np.isfinite(vals) & (vals > 0)):  # a log axis needs positive data (no crypto: none)
+            ax.set_yscale("log")
+        else:
+            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
     start = tl.dates[0]
     if not isinstance(r.definitions, NotTestable):
         for k, d in enumerate(r.definitions):
@@ -97,12 +100,11 @@ def car_bands_figure(r) -> str:
                       color=DEF_COLORS[k % 5], alpha=0.3, lw=6)
             ax.scatter(xs, [100 * c.mean_car for c in rs], color=DEF_COLORS[k % 5], marker=DEF_MARKERS[k % 5], s=22,
                        zorder=3, label=f"{d} (n={rs[0].n_events})")
-        if few:
-            ax.text(0.5, 0.04, "not drawn (too few events):\n" + "\n".join(few), transform=ax.transAxes,
-                    ha="center", va="bottom", fontsize=6, color="#444")
+        if few and not ax.collections:  # nothing drawn: no meaningless 0-1 axis
+            ax.set_yticks([])
         ax.axhline(0, color="#444", lw=0.6)
         ax.set_xticks(list(H))
-        ax.set_xlabel("horizon (calendar months)")
+        ax.set_xlabel("horizon (calendar months)" + ("\nnot drawn, too few events:\n" + "\n".join(few) if few else ""))
         ns = "/".join(str(c.n_events) for d in defs for c in cars
                       if c.asset == a and c.definition == d and c.horizon_months == max(H))
         ax.set_title(f"{a} (events: {ns})")
@@ -140,9 +142,8 @@ def hit_rates_figure(r) -> str:
                    label="random dates, mean")
         ax.set_xticks(xs, [f"{x.definition.replace('_after_', chr(10))}\n(n={x.n})" for x in sub], fontsize=7)
         if few:
-            ax.text(0.5, 0.97, "not drawn (too few events):\n" + "\n".join(
-                f"{x.definition}: n = {x.n}, {x.hits} positive" for x in few), transform=ax.transAxes,
-                ha="center", va="top", fontsize=6, color="#444")
+            ax.set_xlabel("not drawn, too few events:\n" + "\n".join(
+                f"{x.definition}: n = {x.n}, {x.hits} positive" for x in few), fontsize=6, color="#444")
         ax.set_title(a)
         ax.set_ylim(0, 105)
     axes[0, 0].set_ylabel(f"share of positive {h}-month returns (%)")
