@@ -1,7 +1,8 @@
-"""Volatility regimes: GARCH-t with a regime term, split-sample GARCH fits, a variance-break
-scan and realised volatility.
+"""Volatility regimes: the shift in the level of monthly realised variance (C8's primary test)
+and its break date, GARCH-t with a regime term, split-sample GARCH fits, a variance-break scan
+and realised volatility.
 
-Three pieces, each with its own results object:
+The pieces, each with its own results object:
 
 * :class:`RegimeGarch` -- GARCH(1,1) or GJR-GARCH(1,1,1) with Student-t errors whose
   variance level shifts at a known date: ``h_t = tau_t g_t`` with
@@ -17,7 +18,16 @@ Three pieces, each with its own results object:
   intercept dummy ``omega_t = exp(w0 + delta D_t)`` gives the same ratio only with common
   ``p``, and reads as a drift when ``p`` is near 1). On BTC and ETH the fitted persistence
   reaches 1 (integrated GARCH) in either form; the result then says so (``integrated``)
-  and ``exp(delta/2)`` is a jump in conditional volatility at the date.
+  and ``exp(delta/2)`` is a ratio of variance intercepts (a jump in conditional volatility
+  at the date), not a change in the level of volatility: with alpha and beta shared by
+  the regimes and persistence near 1 the level is not identified. It is therefore a
+  secondary test; C8's primary test measures the level directly (below).
+* :func:`volatility_level_shift` -- C8's primary test: the shift after a date in the mean
+  of ``d_t = log RV_crypto,t - log RV_equity,t`` (monthly log realised variances), OLS
+  with a Newey-West t and a null-imposed moving-block bootstrap p-value
+  (:func:`level_shift_test`, batched so that the self-check runs the same function), and
+  :func:`mean_shift_break`, the least-squares date of the largest shift in ``d_t`` with
+  Bai's (1997) interval.
 * :func:`split_sample_garch` -- the same model fitted with ``arch`` separately before and
   after the date: persistence, unconditional volatility and tail thickness (t degrees of
   freedom) in each regime, with robust standard errors, and a Chow-type LR test that every
@@ -42,6 +52,9 @@ Bollerslev, T. and Wooldridge, J. (1992). Quasi-maximum likelihood estimation an
 Andrews, D. W. K. (1993). Tests for parameter instability and structural change with unknown change point. Econometrica 61, 821-856.
 Bai, J. (1994). Least squares estimation of a shift in linear processes. J. Time Series Analysis 15, 453-472.
 Newey, W. and West, K. (1987). A simple, positive semi-definite, heteroskedasticity and autocorrelation consistent covariance matrix. Econometrica 55, 703-708.
+Bai, J. (1997). Estimation of a change point in multiple regression models. REStat 79, 551-563.
+Kunsch, H. R. (1989). The jackknife and the bootstrap for general stationary observations. Annals of Statistics 17, 1217-1241.
+Andersen, T. G., Bollerslev, T., Diebold, F. X. and Labys, P. (2003). Modeling and forecasting realized volatility. Econometrica 71, 579-625.
 """
 
 from __future__ import annotations
