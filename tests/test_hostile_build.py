@@ -587,6 +587,8 @@ def _not_testable_reasons(node) -> list[str]:
         ("BTC ends 2020", _cut_csv("BTC-USD.csv", end="2020-12-31"), (), "2026-08", "BTC"),
         ("RUT 10 rows", _cut_csv("RUT.csv", rows=10), (), "2026-08", "need "),
         ("as-of 2014-10-31", None, ("--as-of", "2014-10-31"), "2014-10-as-of-2014-10-31", "need "),
+        ("only RUT", lambda folder: [f.unlink() for f in folder.glob("*.csv") if f.stem != "RUT"], (), "2026-08",
+         "missing series BTC"),
     ],
 )
 def test_short_data_builds_with_not_testable(tmp_path, snapshot_path, case, edit, extra, folder, expect):
