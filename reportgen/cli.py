@@ -93,6 +93,7 @@ def clean_errors(func):
             console.print(f"[bold red]error:[/] internal error, please report; {escape(where)}")
             sys.exit(INTERNAL_ERROR_EXIT)
 
+    wrapper.clean_errors = True  # marks the command as wrapped (checked by the tests)
     return wrapper
 
 

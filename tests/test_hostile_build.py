@@ -702,3 +702,32 @@ def test_real_full_disk_fails_the_build_before_the_analysis(project, no_analysis
     result = build(project)
     assert result.exit_code in (6,), result.output
     assert "no space left on the device (ENOSPC)" in text(result)
+
+
+def test_every_command_turns_unexpected_errors_into_one_line():
+    """A new command without @clean_errors would print a traceback: fail here instead."""
+
+    def wrapped(fn) -> bool:
+        while fn is not None:
+            if getattr(fn, "clean_errors", False) is True:
+                return True
+            fn = getattr(fn, "__wrapped__", None)
+        return False
+
+    assert [name for name, cmd in main.commands.items() if not wrapped(cmd.callback)] == []
+
+
+def test_unexpected_error_in_import_is_one_line_and_a_log(project, monkeypatch, tmp_path):
+    from reportgen.data import store
+
+    monkeypatch.setenv("REPORTGEN_LOG_DIR", str(tmp_path / "logs"))
+
+    def bug(*a, **k):
+        raise KeyError("simulated")
+
+    monkeypatch.setattr(store, "import_folder", bug)
+    result = CliRunner().invoke(main, ["--config", str(project), "import", str(tmp_path)])
+    assert result.exit_code == 1
+    (log,) = (tmp_path / "logs").iterdir()
+    assert result.output.strip() == f"error: internal error, please report; details in {log}"
+    assert "KeyError: 'simulated'" in log.read_text()
