@@ -169,6 +169,18 @@ def test_batched_wild_bootstrap_equals_single_and_statsmodels():
         wild_bootstrap_granger_batch(X, Y, cols, draws[:3])
 
 
+def test_quadratic_form_equals_solve():
+    from reportgen.analysis.granger import _quad_form_inv
+
+    rng = np.random.default_rng(38)
+    for p in (1, 2, 3, 5):
+        A = rng.standard_normal((4, 6, p, p + 3))
+        V = A @ np.swapaxes(A, -1, -2)
+        b = rng.standard_normal((4, 6, p))
+        ref = np.einsum("...i,...i->...", b, np.linalg.solve(V, b[..., None])[..., 0])
+        np.testing.assert_allclose(_quad_form_inv(V, b), ref, rtol=1e-10)
+
+
 @pytest.mark.slow
 def test_exact_granger_test_size_on_data_without_lead():
     """Size of the exact C3 test (wild bootstrap, 199 draws per sample) on fat-tailed GARCH

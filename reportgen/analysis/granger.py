@@ -297,6 +297,25 @@ def wild_bootstrap_granger(
     return float(stat[0]), float(pvalue[0]), boot[0]
 
 
+def _quad_form_inv(V: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``b' V^-1 b`` for a batch of small symmetric positive definite ``V`` (..., p, p).
+
+    Cholesky ``V = L L'`` and forward substitution ``L z = b`` written out over the p x p
+    entries, each step vectorised over the batch (``b' V^-1 b = z'z``); for the millions of
+    3 x 3 systems of a Monte Carlo this is several times faster than a batched LAPACK solve.
+    """
+    p = V.shape[-1]
+    L = np.zeros(V.shape)
+    for i in range(p):
+        for j in range(i + 1):
+            acc = V[..., i, j] - np.einsum("...k,...k->...", L[..., i, :j], L[..., j, :j])
+            L[..., i, j] = np.sqrt(acc) if i == j else acc / L[..., j, j]
+    z = np.zeros(b.shape)
+    for i in range(p):
+        z[..., i] = (b[..., i] - np.einsum("...k,...k->...", L[..., i, :i], z[..., :i])) / L[..., i, i]
+    return np.einsum("...i,...i->...", z, z)
+
+
 def bootstrap_pvalue(stat: np.ndarray, boot: np.ndarray, pooled: bool = False) -> np.ndarray:
     """Bootstrap p-value ``(1 + #{F* >= F}) / (B + 1)`` of each statistic.
 
@@ -374,8 +393,10 @@ def wild_bootstrap_granger_batch(
     At = H[..., cols]  # A' (S, n, p)
     M = (At[..., :, None] * At[..., None, :]).reshape(S, n, p * p)  # M[n, (i, j)] = A[i, n] A[j, n]
     Ht = np.ascontiguousarray(np.swapaxes(H, -1, -2))
+    XtXi_c = np.ascontiguousarray(XtXi[..., cols])  # (S, k, p)
     B = draws.shape[-2]
-    boot = np.empty((S, B))
+    V = np.empty((S, B, p, p))
+    bs = np.empty((S, B, p))
     step = max(1, chunk_elems // max(1, B * n))  # small chunks stay in cache (3x faster than one big batch)
     buf = np.empty((min(step, S), B, n))
     for s0 in range(0, S, step):
@@ -383,14 +404,16 @@ def wild_bootstrap_granger_batch(
         m = sl.stop - sl.start
         eta = draws[sl] if draws.ndim == 3 else draws[None]
         u = e[sl, None, :] * eta  # (m, B, n)
-        b = u @ At[sl]  # (m, B, p)
+        Q = u @ X[sl]  # X'u per draw, (m, B, k)
+        b = Q @ XtXi_c[sl]  # tested coefficients (X'X)^-1_R X'u, (m, B, p)
         r = buf[:m]
-        np.matmul(u @ X[sl], Ht[sl], out=r)  # fitted part of u; then HC3-weighted squared residuals
+        np.matmul(Q, Ht[sl], out=r)  # fitted part of u; then HC3-weighted squared residuals
         np.subtract(u, r, out=r)
         np.square(r, out=r)
         r *= d[sl, None, :]
-        V = (r @ M[sl]).reshape(m, B, p, p)
-        boot[sl] = np.einsum("sbi,sbi->sb", b, np.linalg.solve(V, b[..., None])[..., 0]) / p
+        V[sl] = (r @ M[sl]).reshape(m, B, p, p)
+        bs[sl] = b
+    boot = _quad_form_inv(V, bs) / p
     return stat, bootstrap_pvalue(stat, boot, pooled), boot
 
 
