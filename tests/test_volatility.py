@@ -64,7 +64,7 @@ def test_regime_term_finds_planted_shift():
     date = r.index[k0].date()
     res = V.RegimeGarch(r, date, "garch", "SIM").fit()
     assert res.lr_test.pvalue < 0.01
-    assert res.wald_test.pvalue < 0.05
+    assert res.wald_pvalue < 0.05 and res.wald_ci[0] < res.vol_ratio < res.wald_ci[1]
     assert not res.integrated
     lo, hi = res.vol_ratio_ci
     assert lo < math.sqrt(0.5) < hi

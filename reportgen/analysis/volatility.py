@@ -307,7 +307,9 @@ class RegimeGarchResult:
     vol_ratio: float
     vol_ratio_ci: tuple[float, float]
     lr_test: HypothesisTest
-    wald_test: HypothesisTest
+    wald_stat: float  # robust Wald statistic of delta = 0 (the same hypothesis as lr_test: not a separate test)
+    wald_pvalue: float
+    wald_ci: tuple[float, float]  # exp(delta/2) interval from the robust s.e.
     cond_vol_dates: tuple[dt.date, ...]
     cond_vol: tuple[float, ...]
     periods_per_year: int
@@ -337,9 +339,11 @@ class RegimeGarch:
     ``p = alpha + gamma/2 + beta``, ``e_t = r_t - mu = sqrt(h_t) z_t``, ``z_t`` standardised
     Student-t with ``nu`` dof.
     ``H0: delta = 0`` is tested by the likelihood ratio (chi2(1): ``delta`` is unrestricted,
-    so the null is interior) and by a robust Wald test. The effect reported is the post/pre
-    ratio of unconditional volatility, ``exp(delta/2)``; its interval comes from the profile
-    likelihood (the LR test inverted), so the interval and the LR p-value agree.
+    so the null is interior); the robust Wald statistic of the same hypothesis is kept as
+    numbers (``wald_stat``, ``wald_pvalue``, ``wald_ci``), not as a second test. The effect
+    reported is ``exp(delta/2)``, a ratio of variance intercepts (the post/pre ratio of
+    unconditional volatility only when persistence is below 1); its interval comes from the
+    profile likelihood (the LR test inverted), so the interval and the LR p-value agree.
 
     When the fitted persistence reaches the stationarity bound (``integrated``), ``delta``
     is still an interior parameter and the chi2(1) reference is kept, but ``alpha + beta``
@@ -415,14 +419,7 @@ class RegimeGarch:
             effect=ratio, ci_low=math.exp(ci_d[0] / 2), ci_high=math.exp(ci_d[1] / 2), effect_label=label,
         )
         z = stats.norm.ppf(1 - self.alpha / 2)
-        wald_test = HypothesisTest(
-            name=f"regime_wald_{self.asset}_{self.model}",
-            null=null, alternative=alt, stat=float(wald), pvalue=float(stats.chi2.sf(wald, 1)), df=(1.0,),
-            nobs=int(r.size), sample_start=start, sample_end=end,
-            method=f"Wald test, robust (QML sandwich) s.e., chi2(1), {MODEL_LABEL[self.model]}",
-            effect=ratio, ci_low=math.exp((delta - z * delta_se) / 2), ci_high=math.exp((delta + z * delta_se) / 2),
-            effect_label=label,
-        )
+        wald_ci = (math.exp((delta - z * delta_se) / 2), math.exp((delta + z * delta_se) / 2))
         h = garch_variance(th1, r - th1[0], lik.dummy, lik.bc)
         cv = pd.Series(np.sqrt(py * h) / 100, index=self.returns.index).resample("W-FRI").last().dropna()
         names = tuple(PARAM_NAMES[i] for i in range(7) if not (self.model == "garch" and i == 4))
@@ -437,7 +434,7 @@ class RegimeGarch:
             delta=delta, delta_se=delta_se,
             uncond_vol_pre=v_pre, uncond_vol_pre_se=v_pre_se, uncond_vol_post=v_post, uncond_vol_post_se=v_post_se,
             vol_ratio=ratio, vol_ratio_ci=(math.exp(ci_d[0] / 2), math.exp(ci_d[1] / 2)),
-            lr_test=lr_test, wald_test=wald_test,
+            lr_test=lr_test, wald_stat=float(wald), wald_pvalue=float(stats.chi2.sf(wald, 1)), wald_ci=wald_ci,
             cond_vol_dates=tuple(as_date(d) for d in cv.index), cond_vol=as_tuple(cv.to_numpy()),
             periods_per_year=py,
         )
