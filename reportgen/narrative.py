@@ -207,9 +207,18 @@ def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
                      lead_lag=tuple(lead_lag))
 
 
+NARRATIVES_HOME = Path(__file__).resolve().parents[1]  # the project folder that ships narratives/
+
+
 def narrative_path(cfg: Config) -> Path:
+    """Where ``report.narrative`` points: an absolute path as it is; a relative one from the
+    config file's folder, else the working folder, else the project folder that ships
+    ``narratives/`` (so a copied config still finds the shipped narratives)."""
     p = Path(cfg.report.narrative)
-    return p if p.is_absolute() or not cfg.path else Path(cfg.path).parent / p
+    if p.is_absolute():
+        return p
+    candidates = ([Path(cfg.path).parent / p] if cfg.path else []) + [Path.cwd() / p, NARRATIVES_HOME / p]
+    return next((c for c in candidates if c.is_file()), candidates[0])
 
 
 def load_narrative(cfg: Config) -> Narrative:

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from reportgen import pipeline
 from reportgen.cli import main
 from reportgen.config import load_config
+from reportgen.data.cache import current_folder
 from reportgen.errors import BuildError, SourceError
 
 pytestmark = pytest.mark.e2e
@@ -93,9 +94,9 @@ def test_provenance_hashes_match_cache(built, project):
     import hashlib
 
     for s in doc["data"]["series"]:
-        assert s["sha256"] == hashlib.sha256((tmp / "cache" / f"{s['key']}.csv").read_bytes()).hexdigest()
+        assert s["sha256"] == hashlib.sha256((current_folder(tmp / "cache") / f"{s['key']}.csv").read_bytes()).hexdigest()
     assert doc["as_of"] == "2026-09-25"
-    assert set(doc["data"]["unavailable"]) == {"SOL", "IWM"}  # stale in this snapshot
+    assert set(doc["data"]["unavailable"]) == {"SOL", "IWM", "M2"}  # stale in this snapshot
 
 
 def test_granger_f_equals_statsmodels(built, snapshot_bundle):
@@ -143,9 +144,26 @@ def test_same_inputs_same_bytes(project, built):
     folder, _ = built
     first_html = (folder / "report.html").read_bytes()
     first_json = (folder / "results.json").read_bytes()
-    out = pipeline.build(cfg, today=dt.date.today(), offline=True, pdf=False)
-    assert (out.folder / "report.html").read_bytes() == first_html
-    assert (out.folder / "results.json").read_bytes() == first_json
+    # the default narrative named explicitly gives the same report, byte for byte
+    result = CliRunner().invoke(main, ["--config", cfg.path, "build", "--offline", "--no-pdf",
+                                       "--narrative", str(ROOT / "narratives" / "russell-leads-crypto.toml")])
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.html").read_bytes() == first_html
+    assert (folder / "results.json").read_bytes() == first_json
+
+
+def test_m2_narrative_builds_a_full_report(project):
+    tmp, cfg = project
+    cfg = fast_variant(cfg, tmp)
+    result = CliRunner().invoke(main, ["--config", cfg.path, "build", "--offline", "--no-pdf",
+                                       "--narrative", str(ROOT / "narratives" / "m2-leads-bitcoin.toml")])
+    assert result.exit_code == 0, result.output
+    folder = tmp / "output" / "m2-leads-bitcoin" / "2026-08"
+    doc = json.loads((folder / "results.json").read_text())
+    assert doc["narrative"]["name"] == "m2-leads-bitcoin" and [v["claim"]["id"] for v in doc["verdicts"]] == ["M1"]
+    assert doc["verdicts"][0]["verdict"] in ("not supported", "insufficient evidence")
+    html = (folder / "report.html").read_text()
+    assert "Does US money supply (M2) lead bitcoin" in html and "M1" in html
 
 
 def test_failed_refresh_falls_back_to_cache_with_a_note(project):
@@ -184,7 +202,7 @@ def test_as_of_truncates_everything(project):
         assert t["sample_end"] <= "2025-06-30", t["name"]
     assert all(s["last"] <= "2025-06-30" for s in doc["data"]["series"])
     rut = next(s for s in doc["data"]["series"] if s["key"] == "RUT")
-    lines = (tmp / "cache" / "RUT.csv").read_text().splitlines()[1:]
+    lines = (current_folder(tmp / "cache") / "RUT.csv").read_text().splitlines()[1:]
     assert rut["rows"] == sum(line[:10] <= "2025-06-30" for line in lines)  # rows used, not rows cached
 
 

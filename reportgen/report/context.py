@@ -19,6 +19,7 @@ from reportgen.data.bundle import DataBundle
 from reportgen.report.changes import Change, compare_with_previous
 from reportgen.serialize import to_jsonable
 from reportgen.verdict import RULE_CHANGES, ClaimVerdict, claim_specs, overall_verdict
+from reportgen.verdict.specs import families_to_run
 
 SCHEMA_VERSION = 1
 SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "arch", "matplotlib", "jinja2", "weasyprint", "yfinance")
@@ -113,7 +114,8 @@ def _narrative_record(cfg: Config) -> dict:
     from reportgen.narrative import load_narrative
 
     n = load_narrative(cfg)
-    return {"name": n.name, "title": n.title, "thesis": n.thesis, "path": cfg.report.narrative, "sha256": n.sha256}
+    return {"name": n.name, "title": n.title, "thesis": n.thesis, "caveats": n.caveats, "path": cfg.report.narrative,
+            "sha256": n.sha256}
 
 
 def build_document(cfg: Config, bundle: DataBundle, results: dict, verdicts: tuple[ClaimVerdict, ...],
@@ -158,6 +160,7 @@ def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tupl
         "verdict_by_id": {v.claim.id: v for v in verdicts},
         "overall": document["overall"],
         "claims": claim_specs(cfg),
+        "families": families_to_run(claim_specs(cfg)),
         "narrative": document["narrative"],
         "rule_changes": RULE_CHANGES,
         "changes": changes,
