@@ -22,8 +22,8 @@ What the verdict engine reads
 * ``c8_secondary`` -- the secondary tests, Holm/BH-adjusted among themselves only
   (family ``"C8"``; the primary's family is ``"C8-primary"``): the same shift for BTC minus the S&P 500 and for BTC alone,
   the GARCH regime LR tests (the Wald test of the same delta is not repeated), the
-  split-sample Chow tests and the variance-break scans. ``c8_tests`` is the primary
-  followed by the secondaries (for the appendix).
+  split-sample Chow tests and the variance-break scans (the fits and scans hold the same
+  adjusted objects). ``c8_tests`` (a property) is the primary followed by the secondaries.
 * ``drawdown_rates`` -- frequency of drawdowns worse than each threshold, pre vs post.
 * ``confounded`` / ``c8_verdict_cap`` -- one break date cannot separate the ETFs from
   everything else that changed around it; the verdict for C8 is capped at
@@ -34,6 +34,7 @@ What the verdict engine reads
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -111,7 +112,6 @@ class RegimeResults:
     c8_break: BreakDateResult | NotTestable
     min_effect: float  # cfg.rules.min_volatility_change: relative volatility change that matters (magnitude)
     c8_secondary: tuple[HypothesisTest, ...]  # Holm/BH among the secondaries only
-    c8_tests: tuple[HypothesisTest, ...]  # primary first, then the secondaries (appendix)
     # --- C8, GARCH with a regime term (our likelihood) and split-sample arch fits
     c8_primary_integrated: bool | None  # primary GARCH at persistence 1: delta is a ratio of intercepts
     regime_fits: tuple[RegimeGarchResult, ...]
@@ -137,6 +137,11 @@ class RegimeResults:
     # --- what could not be computed, and notes for the report
     not_testable: tuple[tuple[str, NotTestable], ...]
     notes: tuple[str, ...]
+
+    @property
+    def c8_tests(self) -> tuple[HypothesisTest, ...]:
+        """The primary test followed by the secondaries (for the appendix; a view, not stored twice)."""
+        return ((self.c8_primary,) if isinstance(self.c8_primary, HypothesisTest) else ()) + self.c8_secondary
 
     @property
     def c8_attributable(self) -> bool | None:
@@ -320,7 +325,14 @@ def run_regimes(bundle, cfg) -> RegimeResults:
     secondary.extend(s.chow_test for s in splits if s.chow_test is not None)
     secondary.extend(b.test for b in scans)
     c8_secondary = adjust_family(secondary, family="C8") if secondary else ()
-    c8_tests = ((c8_primary,) if isinstance(c8_primary, HypothesisTest) else ()) + tuple(c8_secondary)
+    # the fits and scans hold the same (adjusted) test objects, so every test appears once in results
+    adjusted = {t.name: t for t in c8_secondary}
+    fits = [dataclasses.replace(f, lr_test=adjusted[f.lr_test.name]) for f in fits]
+    splits = [dataclasses.replace(x, chow_test=adjusted[x.chow_test.name]) if x.chow_test is not None else x
+              for x in splits]
+    scans = [dataclasses.replace(b, test=adjusted[b.test.name]) for b in scans]
+    primary_scan = next((b for b in scans if b.asset == PRIMARY_ASSET and b.label == "window"), None)
+    primary_fit = next((f for f in fits if f.asset == PRIMARY_ASSET and f.model == PRIMARY_MODEL), None)
     notes = [
         "Primary test: the shift in the mean of d_t = log RV(BTC) - log RV(RUT), monthly realised variances "
         "(sums of squared daily log returns, months with at least 15 trading days), after the ETF date; the "
@@ -361,7 +373,7 @@ def run_regimes(bundle, cfg) -> RegimeResults:
         c8_break=c8_break if c8_break is not None else dict(nt).get(
             "break_date_primary", NotTestable("break date not estimated")),
         min_effect=float(cfg.rules.min_volatility_change),
-        c8_secondary=tuple(c8_secondary), c8_tests=c8_tests,
+        c8_secondary=tuple(c8_secondary),
         c8_primary_integrated=primary_fit.integrated if primary_fit is not None else None,
         regime_fits=tuple(fits), split_fits=tuple(splits),
         break_primary=primary_scan if primary_scan is not None else dict(nt).get(
