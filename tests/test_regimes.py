@@ -252,3 +252,21 @@ def test_quantile_mcse_matches_binomial_theory():
     for q in (0.9, 0.99):
         got = np.mean([V.quantile_mcse(rng.random(2000), q) for _ in range(40)])
         assert got == pytest.approx(math.sqrt(q * (1 - q) / 2000), rel=0.25)
+
+
+def test_break_scan_critical_values_stable_to_a_tiny_perturbation():
+    """Closes moved by a relative 1e-7: the break-scan critical values move by far less than
+    their Monte Carlo standard error (the seed stream fixes the draws; only the fitted GARCH moves)."""
+    from tests.dgp import garch_with_shift
+
+    rng = np.random.default_rng(15)
+    r = garch_with_shift(1200, rng, shift_at=700, scale_after=0.6)
+    prices = 100 * np.exp(np.cumsum(r) / 100)
+    idx = pd.date_range("2019-01-01", periods=prices.size, freq="D")
+    out = []
+    for eps in (0.0, 1e-7):
+        p = pd.Series(prices * (1 + eps * rng.uniform(-1, 1, prices.size)), index=idx)
+        out.append(V.variance_break_scan(V.pct_log_returns(p), idx[700].date(), reps=199, seed=3, interval=False))
+    for (q, a), (_, b), (_, se) in zip(out[0].critical_values, out[1].critical_values, out[0].critical_values_mcse):
+        assert se > 0 and abs(a - b) < 0.1 * se, (q, a, b, se)
+    assert out[0].test.pvalue == out[1].test.pvalue
