@@ -187,23 +187,50 @@ def build(ctx: click.Context, as_of: dt.date | None, offline: bool, no_pdf: bool
     from reportgen.pipeline import build as run_build
 
     cfg = narrative_config(_config(ctx), narrative)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # the run's one clock reading
     started = time.perf_counter()
-    with console.status("building") as status:
-        outcome = run_build(cfg, now=now, as_of=as_of, offline=offline, pdf=not no_pdf,
-                            progress=lambda msg: status.update(msg))
-    for f in outcome.refresh_failures:
-        console.print(f"[yellow]live refresh failed[/] {f.key}: {f.message}")
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # the run's one clock reading
+    from reportgen.data.store import summarize_failures
+    from reportgen.pipeline import build_stages
+    from reportgen.progress import StageClock
+
+    clock = StageClock(build_stages(cfg, offline))
+    if console.is_terminal:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                      transient=True) as bar:
+            task = bar.add_task("starting", total=len(clock.stages))
+
+            def show(msg: str) -> None:
+                e = clock.message(msg)
+                bar.update(task, completed=e.step - 1, description=f"[{e.step}/{e.total}] {escape(e.detail or e.stage)}")
+
+            outcome = run_build(cfg, now=now, as_of=as_of, offline=offline, pdf=not no_pdf, progress=show)
+    else:  # no terminal (cron, a pipe): plain timestamped lines, one per stage
+        def log(msg: str) -> None:
+            e = clock.message(msg)
+            if e.new_stage:
+                stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                console.print(f"{stamp} [{e.step}/{e.total}] {escape(e.stage)} (+{e.elapsed:.1f} s)", soft_wrap=True)
+
+        outcome = run_build(cfg, now=now, as_of=as_of, offline=offline, pdf=not no_pdf, progress=log)
+    timings = clock.finish()
+    for line in summarize_failures(outcome.refresh_failures):  # one condensed line per source
+        console.print(f"[yellow]live refresh failed[/] {escape(line)}")
     if outcome.refresh_failures:
         console.print("[yellow]using cached data; the report says so on its cover[/]")
     for v in outcome.verdicts:
         console.print(f"{v.claim.id:<4} {v.verdict.value:<22} {v.claim.title}")
-    for path in outcome.files:
-        console.print(f"wrote {escape(str(path))}")
+    names = [p.name for p in outcome.files]
+    main_files = [n for n in names if not n.startswith("figure_")]
+    n_fig = len(names) - len(main_files)
+    console.print(f"wrote {len(names)} files to {escape(str(outcome.folder))}: {escape(', '.join(main_files))}"
+                  + (f" and {n_fig} figure tables (figure_*.csv)" if n_fig else ""))
     kept = sorted(p.name for p in outcome.folder.glob("*.pdf")) if no_pdf else []
     if kept:
         console.print(f"[yellow]kept[/] {escape(', '.join(kept))} in {escape(str(outcome.folder))} from an earlier "
                       "build (not rebuilt: --no-pdf)")
+    console.print("[dim]time per stage: " + ", ".join(f"{escape(st)} {sec:.1f} s" for st, sec in timings) + "[/]")
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 
@@ -340,6 +367,7 @@ def scan(ctx: click.Context, series: str | None, out_dir: str | None, scheduler:
         console.print(f"wrote {escape(str(path))}")
     if promote is not None:
         click.echo(promote_snippet(result, promote), nl=False)
+    console.print("[dim]time per stage: " + ", ".join(f"{escape(st)} {sec:.1f} s" for st, sec in timings) + "[/]")
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 

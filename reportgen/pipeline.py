@@ -67,6 +67,18 @@ def refresh_data(cfg: Config, now: dt.datetime, fetcher: Fetcher | None, progres
     return fetch_all(cfg, now, fetcher, on_series=lambda s, o: progress(f"fetch {s.key}: {'ok' if o.ok else 'failed'}"))
 
 
+def build_stages(cfg: Config, offline: bool) -> tuple[str, ...]:
+    """The stage names :func:`build` reports through ``progress``, in order (a progress display
+    can show "step N of M"). Messages that start with a stage name and a space (``"fetch RUT:
+    ok"``) are details within that stage."""
+    from reportgen.narrative import with_narrative
+    from reportgen.verdict.specs import claim_specs, families_to_run
+
+    families = families_to_run(claim_specs(with_narrative(cfg)))
+    return ((() if offline else ("fetch",)) + ("load data",) + tuple(f"analysis {f}" for f in families)
+            + ("verdicts", "tables", "documents", "write"))
+
+
 def refresh_note(failures: tuple[SeriesOutcome, ...]) -> str:
     """The visible note for the report when a live refresh failed."""
     if not failures:
@@ -205,25 +217,27 @@ def build(
     check_cache_dir(cfg, offline)
     failures: tuple[SeriesOutcome, ...] = ()
     if not offline:
+        progress("fetch")
         outcomes = refresh_data(cfg, now, fetcher, progress)
         failures = tuple(o for o in outcomes if not o.ok)
+    progress("load data")
     bundle = load_cached_bundle(cfg, as_of, refresh_note(failures))
     results = run_analyses(bundle, cfg, progress)
     progress("verdicts")
     verdicts = decide_all(results, cfg)
     month = report_month(bundle.as_of)
     folder = out / report_folder_name(bundle.as_of, as_of)
-    progress("render")
+    progress("tables")
     context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
     # the run date belongs to the provenance (the folder is named after the data, not the run)
     context, document = {**context, "run_date": now.date()}, {**document, "run_date": now.date()}
     files = {"results.json": dumps(document).encode("utf-8")}
     files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)
-    if pdf:
-        progress("pdf")
+    progress("documents")
     files.update(render_documents(context, pdf=pdf))  # report.html (+ note.pdf, appendix.pdf in parallel)
+    progress("write")
     written = write_folder_atomically(folder, files, keep=keep_policy(pdf_built=pdf))
     return BuildOutcome(folder=folder, files=written, refresh_failures=failures, verdicts=verdicts)
 
 
-__all__ = ["build", "run_analyses", "run_family", "BuildOutcome", "report_month", "utc_now", "output_dir"]
+__all__ = ["build", "build_stages", "run_analyses", "run_family", "BuildOutcome", "report_month", "utc_now", "output_dir"]
