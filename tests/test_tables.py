@@ -119,6 +119,7 @@ def test_claim_from_family_prefix_else_path():
     assert tables.claim_of("", "results.beta.c8_tests[3]") == "C8"
     assert tables.claim_of("", "results.var.c3_tests[2].test") == "C3"
     assert tables.claim_of("", "results.events.c1") == "C1"
+    assert tables.claim_of("M1-secondary", "results.narrative.claims[0].secondary[0]") == "M1"  # narrative claims
     assert tables.claim_of("", "results.var.rut_crypto.diagnostics[1].test") == ""
     assert tables.claim_of("", "results.alpha.cx_notes[1]") == ""
 

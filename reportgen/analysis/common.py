@@ -7,7 +7,9 @@ the fact; :mod:`reportgen.serialize` turns any result tree into JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,22 +83,38 @@ def as_tuple(a) -> tuple:
     return tuple(as_tuple(row) for row in arr)
 
 
-def iter_hypothesis_tests(tree, path: str = "results"):
-    """Yield ``(path, HypothesisTest)`` for every test in a result tree (dataclasses, dicts,
-    tuples and lists, in field order), depth first. Paths are ``results.leadlag.c3_primary``
-    style, with ``[i]`` for sequence items.
-    """
-    import dataclasses
+def iter_tests(node, path: str = "results") -> Iterator[tuple[str, Mapping]]:
+    """Yield ``(path, fields)`` for every hypothesis test in a result tree.
 
-    if isinstance(tree, HypothesisTest):
-        yield path, tree
-        return
-    if dataclasses.is_dataclass(tree) and not isinstance(tree, type):
-        for f in dataclasses.fields(tree):
-            yield from iter_hypothesis_tests(getattr(tree, f.name), f"{path}.{f.name}")
-    elif isinstance(tree, dict):
-        for k, v in tree.items():
-            yield from iter_hypothesis_tests(v, f"{path}.{k}")
-    elif isinstance(tree, (tuple, list)):
-        for i, v in enumerate(tree):
-            yield from iter_hypothesis_tests(v, f"{path}[{i}]")
+    Parameters
+    ----------
+    node : a result object (any dataclass), a mapping of them (``{"leadlag": ..., ...}``),
+        a tuple/list, or the JSON form of any of these (``results.json["results"]``).
+    path : the path of ``node``; children are ``path.field`` and ``path[i]``.
+
+    Yields
+    ------
+    (path, fields) : fields maps :class:`HypothesisTest` field names to values.
+    """
+    if isinstance(node, HypothesisTest):
+        yield path, {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
+    elif isinstance(node, Mapping):
+        if node.get("type") == "HypothesisTest":
+            yield path, node
+            return
+        for key, value in node.items():
+            if key != "type":
+                yield from iter_tests(value, f"{path}.{key}")
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for f in dataclasses.fields(node):
+            yield from iter_tests(getattr(node, f.name, None), f"{path}.{f.name}")
+    elif isinstance(node, (list, tuple)):
+        if node and isinstance(node[0], (int, float, str, type(None))) and not isinstance(node[0], bool):
+            if all(not _may_hold_tests(v) for v in node):
+                return  # arrays of numbers (IRF bands, price paths) hold no tests: skip quickly
+        for i, value in enumerate(node):
+            yield from iter_tests(value, f"{path}[{i}]")
+
+
+def _may_hold_tests(v) -> bool:
+    return not isinstance(v, (int, float, str, type(None)))

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.common import HypothesisTest, NotTestable
+from reportgen.analysis.common import HypothesisTest, NotTestable, iter_tests
 from reportgen.serialize import to_jsonable
 
 PCT = 100.0  # fraction / log return -> percent, as the figures draw it
@@ -48,7 +48,7 @@ VERDICT_COLUMNS: tuple[str, ...] = (
 )
 """Leading columns of ``verdicts.csv``; scalar evidence fields not listed here follow, sorted."""
 
-_FAMILY_CLAIM = re.compile(r"^(C\d+)(?![0-9])")
+_FAMILY_CLAIM = re.compile(r"^([A-Za-z]{1,3}\d+)(?![0-9])")
 _PATH_CLAIM = re.compile(r"(?:^|[._])c(\d+)(?=_|\[|\.|$)")
 
 
@@ -57,43 +57,6 @@ class TableError(ValueError):
 
 
 # --------------------------------------------------------------------------- the test walker
-
-
-def iter_tests(node, path: str = "results") -> Iterator[tuple[str, Mapping]]:
-    """Yield ``(path, fields)`` for every hypothesis test in a result tree.
-
-    Parameters
-    ----------
-    node : a result object (any dataclass), a mapping of them (``{"leadlag": ..., ...}``),
-        a tuple/list, or the JSON form of any of these (``results.json["results"]``).
-    path : the path of ``node``; children are ``path.field`` and ``path[i]``.
-
-    Yields
-    ------
-    (path, fields) : fields maps :class:`HypothesisTest` field names to values.
-    """
-    if isinstance(node, HypothesisTest):
-        yield path, {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
-    elif isinstance(node, Mapping):
-        if node.get("type") == "HypothesisTest":
-            yield path, node
-            return
-        for key, value in node.items():
-            if key != "type":
-                yield from iter_tests(value, f"{path}.{key}")
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for f in dataclasses.fields(node):
-            yield from iter_tests(getattr(node, f.name, None), f"{path}.{f.name}")
-    elif isinstance(node, (list, tuple)):
-        if node and isinstance(node[0], (int, float, str, type(None))) and not isinstance(node[0], bool):
-            if all(not _may_hold_tests(v) for v in node):
-                return  # arrays of numbers (IRF bands, price paths) hold no tests: skip quickly
-        for i, value in enumerate(node):
-            yield from iter_tests(value, f"{path}[{i}]")
-
-
-def _may_hold_tests(v) -> bool:
-    return not isinstance(v, (int, float, str, type(None)))
 
 
 def claim_of(family: str, path: str) -> str:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reportgen.analysis.common import HypothesisTest, NotTestable, iter_hypothesis_tests
+from reportgen.analysis.common import HypothesisTest, NotTestable, iter_tests
 from reportgen.config import Config
 from reportgen.verdict import rules as R
 from reportgen.verdict.rules import Evidence, Verdict, decide
@@ -154,17 +154,17 @@ def primary_evidence(spec: ClaimSpec, results: dict, cfg: Config) -> Evidence | 
 
 def secondary_summaries(spec: ClaimSpec, results: dict, alpha: float) -> tuple[SecondarySummary, ...]:
     """Holm-adjusted rejections per secondary family named in the spec (families that ran)."""
-    by_family: dict[str, list[HypothesisTest]] = {f: [] for f in spec.secondary}
+    by_family: dict[str, list[Mapping]] = {f: [] for f in spec.secondary}
     seen: set[tuple[str, str]] = set()
-    for _, t in iter_hypothesis_tests({k: results.get(k) for k in spec.families if k != "selfcheck"}):
-        if t.family in by_family and (t.family, t.name) not in seen:
-            seen.add((t.family, t.name))
-            by_family[t.family].append(t)
+    for _, t in iter_tests({k: results.get(k) for k in spec.families if k != "selfcheck"}):
+        if t["family"] in by_family and (t["family"], t["name"]) not in seen:
+            seen.add((t["family"], t["name"]))
+            by_family[t["family"]].append(t)
     out = []
     for fam, tests in by_family.items():
         if not tests:
             continue
-        holm = [t.pvalue_holm for t in tests if t.pvalue_holm is not None]
+        holm = [t["pvalue_holm"] for t in tests if t["pvalue_holm"] is not None]
         out.append(SecondarySummary(fam, len(tests), sum(1 for q in holm if q < alpha), min(holm) if holm else None))
     return tuple(out)
 
