@@ -548,7 +548,7 @@ def _fast_project(tmp_path: Path, snapshot: Path, edit=None) -> Path:
         shutil.copy(f, folder / f.name)
     if edit:
         edit(folder)
-    text_ = (config_text().replace("bootstrap_reps = 1999", "bootstrap_reps = 199")
+    text_ = (config_text().replace("bootstrap_reps = 1999", "bootstrap_reps = 99")
              .replace("placebo_draws = 10000", "placebo_draws = 999").replace("simulations = 1000", "simulations = 100"))
     cfg = tmp_path / "proj" / "config.toml"
     cfg.parent.mkdir()
