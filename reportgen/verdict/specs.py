@@ -142,12 +142,12 @@ RULE_CHANGES: tuple[RuleChange, ...] = (
         "build of 2026-12-01 under the old rules, data to 2026-09-25"),
     RuleChange(
         "R2", dt.date(2026, 12, 1),
-        "C7's primary test is a wild bootstrap of the slope (before: Newey–West t with 4 lags), and its minimum effect is 2 pp per one-s.d. spread move (before: none).",
+        "C7's primary test is a wild bootstrap of the slope (before: Newey–West t with 4 lags, p < 0.001), and its minimum effect is 2 pp per one-s.d. spread move (before: none).",
         "The Newey–West test rejected 11% of the time at 5% on this design (fat-tailed spread changes).",
         ("C7",), (("C7", "supported"),), "build of 2026-12-01 under the old rules, data to 2026-09-25"),
     RuleChange(
         "R3", dt.date(2026, 12, 1),
-        "C8's primary test is the shift in BTC's log realised variance relative to the Russell's (before: the GARCH regime term δ, which is a ratio of intercepts when persistence ≈ 1).",
+        "C8's primary test is the shift in BTC's log realised variance relative to the Russell's, one-sided, with the break date deciding attribution (before: the GARCH regime term δ, two-sided LR: exp(δ/2) = 1.23, p = 0.074 — a ratio of intercepts when persistence ≈ 1).",
         "The old headline did not measure the level of volatility.",
         ("C8",), (("C8", "insufficient evidence"),), "build of 2026-12-01 under the old rules, data to 2026-09-25"),
     RuleChange(
