@@ -349,3 +349,36 @@ def test_toml_error_hint_names_the_file(tmp_path):
     with pytest.raises(ConfigError, match="other.toml is not valid TOML") as info:
         load_config(p)
     assert str(p) in info.value.hint
+
+
+# --------------------------------------------------------------------------- property: never a traceback
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SCALAR_LINES = sorted({line.split("=")[0].strip() for line in TEXT.splitlines()
+                        if "=" in line and not line.lstrip().startswith(("#", "[")) and line.split("=")[0].strip()})
+_TOML_VALUES = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),  # TOML reads inf, -inf, nan, 1e+300
+    st.booleans().map(lambda b: "true" if b else "false"),
+    st.text(max_size=40).map(lambda t: '"' + t.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'),
+    st.lists(st.integers(min_value=-5, max_value=50), max_size=5).map(str),
+    st.sampled_from(['"2014-09-17"', "2015-01-02", '"$\\\\frac$"', "[]", "{}", '"../x"']),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.sampled_from(_SCALAR_LINES), value=_TOML_VALUES)
+def test_any_single_value_gives_a_config_or_a_config_error(key, value):
+    """Replace the first ``key = ...`` line with an arbitrary TOML value: the result is a
+    validated Config or one ConfigError, never another exception."""
+    lines = TEXT.splitlines()
+    i = next(n for n, line in enumerate(lines) if line.split("=")[0].strip() == key and "=" in line)
+    lines[i] = f"{key} = {value}"
+    try:
+        cfg = parse_config("\n".join(lines))
+    except ConfigError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert 99 <= cfg.analysis.bootstrap_reps <= 100_000 and cfg.selfcheck.simulations <= 10_000
