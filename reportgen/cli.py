@@ -22,7 +22,7 @@ from rich.markup import escape
 
 from reportgen import __version__
 from reportgen.config import Config, load_config
-from reportgen.errors import ReportgenError, SourceError
+from reportgen.errors import ConfigError, ReportgenError, SourceError
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -81,6 +81,11 @@ def clean_errors(func):
         try:
             return func(*args, **kwargs)
         except ReportgenError as exc:
+            if isinstance(exc, ConfigError) and exc.hint == ConfigError.hint:
+                ctx = click.get_current_context(silent=True)
+                path = ((ctx.find_root().obj or {}) if ctx else {}).get("config_path")
+                if path:  # name the file actually in use, not the default
+                    exc.hint = f"fix the key named above in {path} (the file given by --config, default config.toml)"
             _fail(exc)
         except KeyboardInterrupt:
             console.print("[yellow]interrupted; nothing was written[/]")

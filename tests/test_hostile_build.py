@@ -731,3 +731,12 @@ def test_unexpected_error_in_import_is_one_line_and_a_log(project, monkeypatch, 
     (log,) = (tmp_path / "logs").iterdir()
     assert result.output.strip() == f"error: internal error, please report; details in {log}"
     assert "KeyError: 'simulated'" in log.read_text()
+
+
+def test_config_error_raised_after_loading_names_the_file_in_use(project, monkeypatch):
+    def late(*a, **k):
+        raise ConfigError("report.narrative names a claim twice")  # raised outside load_config
+
+    monkeypatch.setattr(pipeline, "build", late)
+    result = CliRunner().invoke(main, ["--config", str(project), "build", "--offline"])
+    assert_clean_failure(result, 2, "report.narrative names a claim twice", f"hint: fix the key named above in {project}")
