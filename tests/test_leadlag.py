@@ -66,7 +66,10 @@ def test_simulated_lead_is_found_and_missing_parts_are_not_testable(sim_results)
     assert isinstance(r, LeadLagResults)
     assert isinstance(r.c3_primary, HypothesisTest)
     assert r.c3_primary.name == "granger_RUT_BTC_m_l3_bootstrap"
-    assert r.c3_primary.family == "C3" and r.c3_primary.pvalue_holm < 0.05
+    # the pre-declared primary is judged alone: its own family, no adjustment
+    assert r.c3_primary.family == "C3-primary" and r.c3_primary.pvalue_holm is None and r.c3_primary.pvalue < 0.05
+    assert r.c3_primary.name not in {t.name for t in r.c3_family}  # secondaries only in family C3
+    assert r.c3_implied_effect == pytest.approx(r.c3_contemp_beta * r.c3_cause_sd)
     assert r.c3_primary.ci_low < r.c3_primary.effect < r.c3_primary.ci_high
     assert r.c3_primary.effect > 0 and r.c3_cause_sd > 0
     rev = [t for t in r.c3_reverse_tests if t.frequency == "monthly" and t.lags == 3]
@@ -125,14 +128,15 @@ def test_snapshot_results_are_sane(real, config):
     tests = list(r.granger) + list(r.conditional) + list(r.c5_links) + list(r.c6_links)
     assert all(isinstance(t, GrangerResult) for t in tests)
     for t in tests:
-        for p in (t.p_classic, t.p_hc3, t.p_boot, t.p_holm, t.p_bh):
+        adjusted = (t.p_holm, t.p_bh) if t.family != "C3-primary" else ()  # the primary is not adjusted
+        for p in (t.p_classic, t.p_hc3, t.p_boot, *adjusted):
             assert 0 <= p <= 1 and math.isfinite(p)
-        assert t.p_holm >= t.p_boot - 1e-12 and t.ci_low <= t.coef_sum <= t.ci_high
+        assert (t.p_holm is None or t.p_holm >= t.p_boot - 1e-12) and t.ci_low <= t.coef_sum <= t.ci_high
         assert t.p_boot >= 1 / (r.reps + 1)
     prim = r.c3_primary
     assert isinstance(prim, HypothesisTest) and prim.name == "granger_RUT_BTC_m_l3_bootstrap"
     assert 120 <= prim.nobs <= 160 and prim.df == (3.0, prim.nobs - 7.0)
-    assert prim.pvalue_holm >= prim.pvalue
+    assert prim.pvalue_holm is None and prim.family == "C3-primary"  # judged alone at alpha
     assert 0.03 < r.c3_cause_sd < 0.10  # RUT monthly log-return standard deviation
     assert len(r.c3_family) == len(r.c3_tests) >= 14
     assert {t.family for t in r.c3_family} == {"C3"}
