@@ -98,7 +98,7 @@ class CachedData:
 # --------------------------------------------------------------------------- low-level writes
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a rename or a new file in ``folder`` durable (best effort: not every FS allows it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -135,7 +135,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def series_to_csv(clean: CleanSeries, kind: str) -> bytes:
@@ -463,7 +463,7 @@ def commit(cache_dir: Path, writes: Sequence[SeriesWrite], replace_all: bool = F
                 _write_file(staging / f"{key}.csv", w.data)
             entries = {k: w.entry for k, w in merged.items()}
             _write_file(staging / MANIFEST, manifest_bytes(entries))
-            _fsync_dir(staging)
+            fsync_dir(staging)
             os.rename(staging, gen)
             staging = None
             atomic_write_bytes(cache_dir / CURRENT, f"{gen.name}\n".encode())

@@ -40,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from reportgen.data.cache import fsync_dir
 from reportgen.errors import BuildError, ConfigError
 
 LOCK_NAME = ".lock"
@@ -318,7 +319,7 @@ def write_folder_atomically(target: Path, files: dict[str, bytes], *, keep_other
             _rename(tmp, target)
             tmp = None
             shutil.rmtree(old, ignore_errors=True)
-        _fsync_dir(root)
+        fsync_dir(root)
     except OSError as exc:
         raise OutputError(f"cannot write the report folder {target}: {describe_oserror(exc)}") from None
     finally:
@@ -331,19 +332,6 @@ def write_folder_atomically(target: Path, files: dict[str, bytes], *, keep_other
             pass
         lock.release()
     return tuple(target / n for n in files)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 __all__ = [
