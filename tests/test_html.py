@@ -175,3 +175,13 @@ def test_pdf_failure_in_a_worker_is_a_build_error(monkeypatch):
     monkeypatch.setattr(render_mod, "html_to_pdf", broken)
     with pytest.raises(BuildError, match="PDF rendering failed: ValueError: bad a"):
         pdfs({"appendix.pdf": "a", "note.pdf": "n"})
+
+
+def test_bare_groups_are_unwrapped_and_the_drawing_kept():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><g id="figure_1"><g id="patch_1"><path d="M0 0"/></g>'
+           '<g clip-path="url(#p1)"><g id="line2d_1"><path d="M1 1"/></g></g><g id="x" style="a"/></g>'
+           '<defs><clipPath id="p1"><rect/></clipPath></defs></svg>')
+    out = finalize_svg(svg, "f", "A figure")
+    assert out == ('<svg xmlns="http://www.w3.org/2000/svg" id="svg-f" role="img" aria-label="A figure"><title>A figure</title>'
+                   '<path d="M0 0"/><g clip-path="url(#f-p1)"><path d="M1 1"/></g><g style="a"/>'
+                   '<defs><clipPath id="f-p1"><rect/></clipPath></defs></svg>')

@@ -7,7 +7,9 @@ the two structures the renderer and the JSON writer need.
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import platform
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -73,6 +75,36 @@ def _alt(family: str, name: str, module) -> str:
     return alt or f"Figure: {family.replace('_', ' ')} — {name.replace('_', ' ')}"
 
 
+_JOBS: dict = {}
+
+
+def _draw_family(family: str) -> dict[str, str]:
+    """One family's figures, ready to inline (runs in a forked worker: ``_JOBS`` is inherited)."""
+    from reportgen.report.figures.base import finalize_svg
+
+    module, result = _JOBS[family]
+    mod = importlib.import_module(module)
+    return {name: finalize_svg(svg, f"{family}-{name}", _alt(family, name, mod))
+            for name, svg in mod.figures(result).items()}
+
+
+def _draw_all(jobs: dict) -> dict[str, dict[str, str]]:
+    """Draw the families' figures two at a time in forked processes (matplotlib holds the
+    GIL; the build is otherwise single-threaded, so the second core is free here)."""
+    global _JOBS
+    _JOBS = jobs
+    try:
+        names = list(jobs)
+        if len(names) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+                drawn = list(pool.map(_draw_family, names))
+        else:
+            drawn = [_draw_family(n) for n in names]
+        return dict(zip(names, drawn, strict=True))
+    finally:
+        _JOBS = {}
+
+
 def family_figures(results: dict, verdicts: tuple = ()) -> dict[str, dict[str, str]]:
     """SVG figures per family (empty dict for NotTestable results or families without figures),
     plus the note's ``"note"``: the claim scorecard and the articles' forecast.
@@ -84,14 +116,15 @@ def family_figures(results: dict, verdicts: tuple = ()) -> dict[str, dict[str, s
     from reportgen.report.figures.base import finalize_svg
 
     figs: dict[str, dict[str, str]] = {}
+    jobs = {}
     for family, result in results.items():
         module = FIGURE_MODULES.get(family)
         if module is None or isinstance(result, NotTestable):
             figs[family] = {}
-            continue
-        mod = importlib.import_module(module)
-        figs[family] = {name: finalize_svg(svg, f"{family}-{name}", _alt(family, name, mod))
-                        for name, svg in mod.figures(result).items()}
+        else:
+            jobs[family] = (module, result)
+    figs.update(_draw_all(jobs))
+    figs = {family: figs[family] for family in results}  # the families' order, whoever finished first
     note = dict(scorecard.figures(verdicts)) if verdicts else {}
     events = results.get("events")
     if events is not None and not isinstance(events, NotTestable):

@@ -75,6 +75,35 @@ _ID_ATTR = re.compile(r'\sid="([^"]+)"')
 _ID_REF = re.compile(r'(url\(#|href="#)([^")]+)')
 
 
+_GROUP = re.compile(r"<g>|<g/>|<g\b[^>]*>|</g>")
+
+
+def _unwrap_bare_groups(svg: str) -> str:
+    """Drop ``<g>`` wrappers without attributes (matplotlib wraps every artist in one, and
+    once the unused ids are gone they do nothing); a third of the elements, less work for
+    every renderer. Groups with attributes (clip paths, transforms, styles) are kept."""
+    out, pos, stack = [], 0, []
+    for m in _GROUP.finditer(svg):
+        tag = m.group(0)
+        out.append(svg[pos:m.start()])
+        pos = m.end()
+        if tag == "<g/>":
+            continue
+        if tag.endswith("/>"):  # an empty group with attributes: nothing to unwrap
+            out.append(tag)
+            continue
+        if tag == "</g>":
+            if not stack.pop():
+                out.append(tag)
+            continue
+        bare = tag == "<g>"
+        stack.append(bare)
+        if not bare:
+            out.append(tag)
+    out.append(svg[pos:])
+    return "".join(out)
+
+
 def finalize_svg(svg: str, prefix: str, title: str) -> str:
     """Make one figure's SVG safe to inline next to others, and accessible.
 
@@ -94,6 +123,7 @@ def finalize_svg(svg: str, prefix: str, title: str) -> str:
 
     out = _ID_ATTR.sub(_id, svg)
     out = _ID_REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}" if m.group(2) in referenced else m.group(0), out)
+    out = _unwrap_bare_groups(out)
     label = html.escape(title, quote=True)
     end = out.find(">", out.find("<svg"))
     if end < 0:
