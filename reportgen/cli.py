@@ -372,7 +372,6 @@ def scan(ctx: click.Context, series: str | None, out_dir: str | None, scheduler:
         console.print(f"wrote {escape(str(path))}")
     if promote is not None:
         click.echo(promote_snippet(result, promote), nl=False)
-    console.print("[dim]time per stage: " + ", ".join(f"{escape(st)} {sec:.1f} s" for st, sec in timings) + "[/]")
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 
