@@ -215,6 +215,8 @@ def promote_snippet(result: ScanResult, rank: int) -> str:
         f"expected_sign = {1 if row.expected_sign == '+' else -1}",
         "reverse = true",
     ]
+    if row.frequency != "monthly":
+        lines.insert(3, f"# note: narrative files take monthly lead-lag claims so far; this row is {row.frequency}")
     return "\n".join(lines) + "\n"
 
 
