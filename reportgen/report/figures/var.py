@@ -83,7 +83,7 @@ def c3_figure(result: VarResults) -> str:
                    extra=rob_c.orth if rob_c else None, extra_label=f"VAR({rob_c.lags}) imposed" if rob_c else "")
         axes[1, col].set_title(f"{crypto} cumulative response, months 1..h")
         axes[1, col].set_ylabel(f"cumulative {crypto} log-return, %")
-    _legend_below(fig, axes[0, 0])
+    _legend_below(fig, axes[0, 0], ncols=3)
     return to_svg(fig)
 
 
