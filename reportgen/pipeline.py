@@ -201,7 +201,7 @@ def build(
     The folder is named after the data's last complete month (:func:`report_month`).
     """
     from reportgen.report.context import build_context
-    from reportgen.report.render import render_documents
+    from reportgen.report.render import start_documents
     from reportgen.report.tables import export_files as export_tables
     from reportgen.verdict import decide_all
 
@@ -231,10 +231,14 @@ def build(
     context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
     # the run date belongs to the provenance (the folder is named after the data, not the run)
     context, document = {**context, "run_date": now.date()}, {**document, "run_date": now.date()}
-    files = {"results.json": dumps(document).encode("utf-8")}
-    files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)
-    progress("documents")
-    files.update(render_documents(context, pdf=pdf))  # report.html (+ note.pdf, appendix.pdf in parallel)
+    pending = start_documents(context, pdf=pdf)  # report.html now; note.pdf and appendix.pdf render meanwhile
+    try:
+        files = {"results.json": dumps(document).encode("utf-8")}
+        files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)
+        progress("documents")
+        files.update(pending.finish())  # waits for the two PDF processes
+    finally:
+        pending.close()
     progress("write")
     written = write_folder_atomically(folder, files, keep=keep_policy(pdf_built=pdf))
     return BuildOutcome(folder=folder, files=written, refresh_failures=failures, verdicts=verdicts)

@@ -185,3 +185,33 @@ def test_bare_groups_are_unwrapped_and_the_drawing_kept():
     assert out == ('<svg xmlns="http://www.w3.org/2000/svg" id="svg-f" role="img" aria-label="A figure"><title>A figure</title>'
                    '<path d="M0 0"/><g clip-path="url(#f-p1)"><path d="M1 1"/></g><g style="a"/>'
                    '<defs><clipPath id="f-p1"><rect/></clipPath></defs></svg>')
+
+
+def test_start_documents_renders_pdfs_while_the_caller_works(config, monkeypatch):
+    monkeypatch.setattr(render_mod, "html_to_pdf", lambda html: b"%PDF-fake " + str(len(html)).encode())
+    context, _ = build_context(config, small_bundle(), {}, verdicts(), "2026-11", None)
+    pending = render_mod.start_documents(context, pdf=True)
+    try:
+        files = pending.finish()
+    finally:
+        pending.close()
+    assert sorted(files) == ["appendix.pdf", "note.pdf", "report.html"]
+    assert files["note.pdf"].startswith(b"%PDF-fake ") and files["appendix.pdf"].startswith(b"%PDF-fake ")
+    assert files == render_documents(context, pdf=True, parallel=False)  # same bytes in one process
+    assert sorted(render_documents(context, pdf=False)) == ["report.html"]
+
+
+def test_a_failed_pdf_worker_fails_the_build_and_leaves_no_process(config, monkeypatch):
+    def broken(html):
+        raise BuildError("PDF rendering failed: OSError: disk full")
+
+    monkeypatch.setattr(render_mod, "html_to_pdf", broken)
+    context, _ = build_context(config, small_bundle(), {}, verdicts(), "2026-11", None)
+    pending = render_mod.start_documents(context, pdf=True)
+    with pytest.raises(BuildError, match="PDF rendering failed: OSError: disk full"):
+        pending.finish()
+    pending.close()
+    assert pending._pool is None
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []

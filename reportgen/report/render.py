@@ -220,9 +220,46 @@ def _render(env: jinja2.Environment, template: str, context: dict) -> str:
         raise BuildError(f"template error in {getattr(exc, 'name', None) or template}: {exc}") from None
 
 
-def render_documents(context: dict, env: jinja2.Environment | None = None, pdf: bool = True,
-                     parallel: bool = True) -> dict[str, bytes]:
-    """The note, the appendix and the screen document, as file name -> bytes.
+class PendingDocuments:
+    """``report.html`` rendered; the two PDFs still rendering in worker processes.
+
+    :meth:`finish` waits for them and returns every file; :meth:`close` stops the workers
+    (call it in a ``finally``: a build that fails meanwhile leaves no process behind).
+    """
+
+    def __init__(self, files: dict[str, bytes], htmls: dict[str, str], parallel: bool):
+        self._files = files
+        self._htmls = htmls
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict = {}
+        if htmls and parallel and "fork" in multiprocessing.get_all_start_methods():
+            self._pool = ProcessPoolExecutor(max_workers=min(2, len(htmls)), mp_context=multiprocessing.get_context("fork"))
+            self._futures = {name: self._pool.submit(_pdf_job, html) for name, html in htmls.items()}
+
+    def finish(self) -> dict[str, bytes]:
+        """Every file: report.html and, when asked for, note.pdf and appendix.pdf."""
+        if self._pool is None:
+            made = pdfs(self._htmls, parallel=False) if self._htmls else {}
+        else:
+            made = {}
+            for name, future in self._futures.items():
+                ok, value = future.result()
+                if not ok:
+                    raise BuildError(value)
+                made[name] = value
+            self.close()
+        return {**self._files, **made}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def start_documents(context: dict, env: jinja2.Environment | None = None, pdf: bool = True,
+                    parallel: bool = True) -> PendingDocuments:
+    """Render the documents' HTML now and start the two PDFs in two forked processes, so the
+    caller can do other work (results.json, the take-away tables) while WeasyPrint runs.
 
     The appendix body is rendered and numbered first ("Figure A1", "Table A1", ...), then
     the note's ("Figure 1", ...), and each body's cross-references are filled in. The note
@@ -239,10 +276,21 @@ def render_documents(context: dict, env: jinja2.Environment | None = None, pdf: 
     }
     screen = {"note": screen_version(resolve_xrefs(note.html, labels)),
               "appendix": screen_version(resolve_xrefs(appendix.html, labels))}
-    files = {"report.html": _render(env, "report.html", {**context, "note_body": Markup(screen["note"]),
-                                                          "appendix_body": Markup(screen["appendix"])})}
+    report = _render(env, "report.html", {**context, "note_body": Markup(screen["note"]),
+                                           "appendix_body": Markup(screen["appendix"])})
+    htmls = {}
     if pdf:
         htmls = {"note.pdf": _render(env, "note.html", {**context, "body": Markup(bodies["note"])}),
                  "appendix.pdf": _render(env, "appendix.html", {**context, "body": Markup(bodies["appendix"])})}
-        files.update(pdfs(htmls, parallel=parallel))
-    return {name: (value.encode("utf-8") if isinstance(value, str) else value) for name, value in files.items()}
+    return PendingDocuments({"report.html": report.encode("utf-8")}, htmls, parallel)
+
+
+def render_documents(context: dict, env: jinja2.Environment | None = None, pdf: bool = True,
+                     parallel: bool = True) -> dict[str, bytes]:
+    """The note, the appendix and the screen document, as file name -> bytes (see
+    :func:`start_documents`; this waits for the PDFs)."""
+    pending = start_documents(context, env, pdf=pdf, parallel=parallel)
+    try:
+        return pending.finish()
+    finally:
+        pending.close()
