@@ -59,6 +59,7 @@ def test_missing_and_not_testable_sections(config):
     results = {"events": NotTestable("missing series BTC: stale", ("BTC",))}
     html, _ = render(config, small_bundle(), results)
     assert "This analysis could not run: missing series BTC: stale" in html
+    assert "The forecast case could not be drawn: the event study could not run (missing series BTC: stale)." in html
     assert "No earlier report was found" in html
 
 
