@@ -215,3 +215,15 @@ def test_a_failed_pdf_worker_fails_the_build_and_leaves_no_process(config, monke
     import multiprocessing
 
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.slow
+def test_real_pdfs_are_deterministic_and_the_note_is_short(config):
+    from tests.test_e2e import pdf_pages
+
+    context, _ = build_context(config, small_bundle(), {}, verdicts(), "2026-11", None)
+    a = render_documents(context, pdf=True)
+    b = render_documents(context, pdf=True)
+    assert a == b  # WeasyPrint output is byte-identical for the same HTML
+    assert a["note.pdf"][:5] == b"%PDF-" and a["appendix.pdf"][:5] == b"%PDF-"
+    assert 1 <= pdf_pages(a["note.pdf"]) <= 4
