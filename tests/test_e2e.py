@@ -220,7 +220,8 @@ def test_failed_build_keeps_previous_report(project, monkeypatch):
     with pytest.raises(BuildError):
         pipeline.build(cfg2, today=TODAY, offline=True, pdf=True)
     assert {p.name: p.read_bytes() for p in good.folder.iterdir()} == before
-    assert not [p for p in good.folder.parent.iterdir() if p.name.startswith(".")]
+    # no temporary folder is left behind (.lock is the output folder's permanent lock file)
+    assert not [p for p in good.folder.parent.iterdir() if p.name.startswith(".") and p.name != ".lock"]
 
 
 def test_no_cache_gives_clear_message(tmp_path):
