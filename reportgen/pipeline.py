@@ -107,12 +107,67 @@ def run_analyses(bundle: DataBundle, cfg: Config, progress: Progress = _noop) ->
     """Every analysis family, in a fixed order. The self-check sees the other results."""
     from reportgen.verdict.specs import claim_specs, families_to_run
 
+    names = families_to_run(claim_specs(cfg))
+    beside = _Beside.start(BESIDE, bundle, cfg) if BESIDE in names and cfg.analysis.n_jobs >= 2 else None
     results: dict = {}
-    for name in families_to_run(claim_specs(cfg)):
+    for name in names:
         progress(f"analysis {name}")
+        if beside is not None and name == BESIDE:
+            continue  # collected below, after the others ran beside it
         extra = {"results": dict(results)} if name == "selfcheck" else None
         results[name] = run_family(name, bundle, cfg, extra)
-    return results
+    if beside is not None:
+        results[BESIDE] = beside.result()
+    return {name: results[name] for name in names}
+
+
+BESIDE = "regimes"
+"""The slowest family (GARCH fits, break scans), which no other family reads: with
+``analysis.n_jobs >= 2`` it runs in a second process while the others run in this one."""
+
+
+@dataclass
+class _Beside:
+    """One family computed in a forked process (the data need not be pickled: the child
+    inherits them); its result comes back through a pipe. Same data and seed, same result."""
+
+    process: object
+    conn: object
+
+    @staticmethod
+    def start(name: str, bundle: DataBundle, cfg: Config) -> "_Beside":
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_beside_main, args=(child, name, bundle, cfg), daemon=True)
+        proc.start()
+        child.close()
+        return _Beside(proc, parent)
+
+    def result(self):
+        try:
+            status, payload = self.conn.recv()
+        except EOFError:
+            self.process.join()
+            raise RuntimeError(f"the {BESIDE} family's process died (exit code {self.process.exitcode})") from None
+        finally:
+            self.conn.close()
+        self.process.join()
+        if status == "error":
+            raise RuntimeError(f"the {BESIDE} family failed in its process:\n{payload}")
+        return payload
+
+
+def _beside_main(conn, name: str, bundle: DataBundle, cfg: Config) -> None:  # pragma: no cover (child process)
+    import traceback
+
+    try:
+        conn.send(("ok", run_family(name, bundle, cfg)))
+    except BaseException:  # report everything to the parent, which raises it there
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
 
 
 # --------------------------------------------------------------------------- stage 4: report

@@ -26,3 +26,12 @@ def test_build_stages_follow_the_narrative(config):
     assert stages[0] == "load data" and stages[-4:] == ("verdicts", "tables", "documents", "write")
     assert "analysis selfcheck" in stages and "fetch" not in stages
     assert build_stages(config, offline=False)[0] == "fetch"
+
+
+def test_a_family_computed_beside_equals_the_same_family_inline(snapshot_bundle, config):
+    """The family run in a second process (pipeline.BESIDE) gives the same bytes as inline."""
+    from reportgen.pipeline import _Beside, run_family
+    from reportgen.serialize import dumps
+
+    beside = _Beside.start("credit_beta", snapshot_bundle, config).result()
+    assert dumps(beside) == dumps(run_family("credit_beta", snapshot_bundle, config))
