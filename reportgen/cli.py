@@ -346,6 +346,9 @@ def scan(ctx: click.Context, series: str | None, out_dir: str | None, scheduler:
          promote: int | None, as_of: dt.date | None) -> None:
     import time
 
+    if "numpy" not in sys.modules:  # one BLAS thread per worker: the scan's small solves run 2-3x faster
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")
     from reportgen.data.store import load_cached_bundle
     from reportgen.pipeline import output_dir
     from reportgen.scan import folder_name, run_scan

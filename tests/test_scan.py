@@ -180,9 +180,17 @@ def test_constant_series_is_not_testable():
 
 
 @pytest.mark.slow  # starts two local worker processes
-def test_csv_bytes_are_deterministic_and_independent_of_workers(planted):
+def test_csv_bytes_are_deterministic_and_independent_of_workers(planted, monkeypatch):
+    from joblib import parallel_config
+
+    from reportgen.scan.engine import local_parallel
+
     data = scan_csv(planted)
-    assert data == scan_csv(scan_planted(n_jobs=2))
+    assert data == scan_csv(scan_planted(n_jobs=2))  # two worker processes
+    with parallel_config(backend="threading"):
+        assert data == scan_csv(scan_planted(n_jobs=2))  # two threads
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert local_parallel(2)._backend_kwargs["prefer"] == "threads"
     lines = data.decode().splitlines()
     assert lines[0].startswith("rank,leader,follower,frequency,lags,expected_sign,qvalue,pvalue,stat")
     first = lines[1].split(",")

@@ -31,6 +31,7 @@ JASA 22, 209-212.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -424,6 +425,19 @@ def _size(rows: Sequence[ScanRow], alpha: float) -> SizeCheck | None:
     )
 
 
+def local_parallel(n_jobs: int):
+    """The local joblib ``Parallel``: threads when BLAS runs single-threaded
+    (``OPENBLAS_NUM_THREADS=1``, which ``reportgen scan`` sets before numpy loads), else
+    processes (joblib's loky workers cap their BLAS threads at cores / n_jobs). The small solves
+    of the scan lose 2-3x to BLAS threads oversubscribing the cores; threads save the workers'
+    start. A backend set with ``joblib.parallel_config`` (Dask, Ray) takes over either way."""
+    from joblib import Parallel
+
+    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
+        return Parallel(n_jobs=n_jobs, prefer="threads")
+    return Parallel(n_jobs=n_jobs)
+
+
 def run_scan_frames(
     frames: Mapping[str, pd.DataFrame],
     lags: Mapping[str, Sequence[int]],
@@ -447,17 +461,18 @@ def run_scan_frames(
     transforms : key -> transform (for the labels)
     reps, seed, alpha : bootstrap draws, configured seed, level (BH and intervals)
     size_simulations : null simulations per unit for the size check (0: none)
-    n_jobs : local joblib workers (processes) when no backend is set by ``joblib.parallel_config``
+    n_jobs : local joblib workers (see :func:`local_parallel`) when no backend is set by
+        ``joblib.parallel_config``
     series : keys to scan, in this order (default: every column of the first frame)
     parallel : a joblib ``Parallel``-like callable taking an iterable of delayed calls
-        (default ``Parallel(n_jobs=n_jobs)``: any backend set with ``joblib.parallel_config``
-        -- Dask, Ray -- takes over)
+        (default :func:`local_parallel`: any backend set with ``joblib.parallel_config`` --
+        Dask, Ray -- takes over)
 
     Returns
     -------
     ScanResult with ranks, BH q-values over every testable unit and the pooled size.
     """
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
     least = int(np.ceil(1.0 / alpha - 1.0 - 1e-9))
     if size_simulations and size_simulations < least:
@@ -477,9 +492,7 @@ def run_scan_frames(
                     leader, follower, freq, ps.index.to_numpy(), ps.to_numpy(dtype=float),
                     tuple(int(p) for p in lags[freq]), (transforms[leader], transforms[follower]),
                     int(reps), int(seed), float(alpha), int(size_simulations)))
-    # local default: joblib's process workers (loky), which cap each worker's BLAS threads at
-    # cores / n_jobs -- the small solves here lose 2-3x to oversubscribed BLAS threads
-    run = parallel if parallel is not None else Parallel(n_jobs=n_jobs)
+    run = parallel if parallel is not None else local_parallel(n_jobs)
     rows = [r for chunk in run(tasks) for r in chunk]
     return ScanResult(
         rows=_rank(rows),
