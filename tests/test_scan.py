@@ -4,7 +4,6 @@ the scan's numbers equal granger_causality's, deterministic CSV bytes on every b
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 
 import numpy as np
