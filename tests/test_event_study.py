@@ -298,7 +298,7 @@ def test_snapshot_partials_and_figures_render(snapshot_results, config):
             for name in ("events_section", "events_appendix")}
     assert "2026-01-08" in html["events_section"] and "2,603.91" in html["events_section"]
     assert "2,590.61" in html["events_section"] and "2025-12-11" in html["events_section"]
-    assert "Romano–Wolf" in html["events_appendix"] and "placebo_ath_after_dd10_BTC_3m" in html["events_appendix"]
+    assert "Romano–Wolf" in html["events_appendix"] and "ath_after_dd10 × BTC × 3 m" in html["events_appendix"]
     assert "1989-06-02" in html["events_appendix"]  # every breakout of RUT's full history is listed
 
 
