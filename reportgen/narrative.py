@@ -63,6 +63,7 @@ class LeadLagClaim:
     expected_sign: int = 1
     secondary_lags: tuple[int, ...] = ()
     reverse: bool = True
+    min_effect_monthly_return: float | None = None  # this claim's minimum per month (else [rules])
     core: bool = True
     would_change: str = ""
 
@@ -85,6 +86,7 @@ class Narrative:
     thesis: str
     articles: str
     caveats: tuple[str, ...]
+    rules: tuple[tuple[str, object], ...]  # the narrative's own decision rules (override config.toml's [rules])
     path: str
     sha256: str
     series: tuple[NarrativeSeries, ...]
@@ -119,6 +121,24 @@ def _fill(value, subst: dict[str, str], where: str):
     return value
 
 
+def _rules(table, path: str, cfg: Config) -> tuple[tuple[str, object], ...]:
+    """A narrative's ``[rules]``: the keys of config.toml's ``[rules]`` it overrides, validated
+    with the same messages (the file named)."""
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [rules] must be a table")
+    from reportgen.config import RulesConfig, _validate
+
+    merged = {**{f.name: getattr(cfg.rules, f.name) for f in dataclasses.fields(RulesConfig)}, **table}
+    rules = _build(RulesConfig, merged, f"{path}: rules")
+    try:
+        _validate(dataclasses.replace(cfg, rules=rules))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return tuple((k, getattr(rules, k)) for k in table)
+
+
 def _lead_lag_spec(c: LeadLagClaim) -> ClaimSpec:
     """The claim specification of a lead-lag claim (primary at its lags, judged alone)."""
     unit = "months"
@@ -128,7 +148,7 @@ def _lead_lag_spec(c: LeadLagClaim) -> ClaimSpec:
         roles=(c.leader, c.follower), frequency=c.frequency, horizon_months=c.lags,
         effect_label=f"{c.follower} log return over the {c.lags} {unit} after a one-s.d. {c.leader} month",
         effect_unit="log return", expected_sign=c.expected_sign, minimum="return_x_horizon",
-        design=f"narrative:{c.id}", implied_result=f"implied.{c.id}",
+        design=f"narrative:{c.id}", implied_result=f"implied.{c.id}", min_effect_monthly=c.min_effect_monthly_return,
         implied=f"full lagged transmission: {c.follower}'s contemporaneous beta to {c.leader} times a one-s.d. {c.leader} month",
     )
     secondary = (f"{c.id}-secondary",) + ((f"{c.id}-reverse",) if c.reverse else ())
@@ -147,9 +167,10 @@ def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    unknown = sorted(set(table) - {"narrative", "series", "claims"})
+    unknown = sorted(set(table) - {"narrative", "series", "claims", "rules"})
     if unknown:
-        raise ConfigError(f"{path}: unknown section {unknown[0]}; allowed: narrative, series, claims")
+        raise ConfigError(f"{path}: unknown section {unknown[0]}; allowed: narrative, series, claims, rules")
+    rules = _rules(table.get("rules"), path, cfg)
     if "narrative" not in table:
         raise ConfigError(f"{path}: missing section [narrative] (name, title, thesis)")
     subst = _placeholders(cfg)
@@ -190,6 +211,8 @@ def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
                 raise ConfigError(f"{where}: leader and follower must differ, both are {c.leader!r}")
             if not 1 <= c.lags <= 12 or any(not 1 <= lag <= 12 for lag in c.secondary_lags):
                 raise ConfigError(f"{where}.lags: lags must be in 1..12, got {c.lags} and {list(c.secondary_lags)}")
+            if c.min_effect_monthly_return is not None and not 0 < c.min_effect_monthly_return < 1:
+                raise ConfigError(f"{where}.min_effect_monthly_return must be in (0, 1), got {c.min_effect_monthly_return}")
             if c.expected_sign not in (-1, 1):
                 raise ConfigError(f"{where}.expected_sign must be 1 or -1, got {c.expected_sign}")
             lead_lag.append(c)
@@ -202,7 +225,7 @@ def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
     if dup is not None:
         raise ConfigError(f"{path}: claim {dup} is declared twice")
     return Narrative(name=meta.name, title=meta.title, thesis=meta.thesis, articles=meta.articles,
-                     caveats=meta.caveats, path=path,
+                     caveats=meta.caveats, rules=rules, path=path,
                      sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), series=series, claims=tuple(specs),
                      lead_lag=tuple(lead_lag))
 
@@ -241,7 +264,11 @@ def with_narrative(cfg: Config, path: str | Path | None = None) -> Config:
     n = load_narrative(cfg)
     extra = tuple(SeriesConfig(key=s.key, symbol=s.symbol, source=s.source, role=s.role)
                   for s in n.series if all(c.key != s.key for c in cfg.series))
-    return dataclasses.replace(cfg, series=cfg.series + extra) if extra else cfg
+    if extra:
+        cfg = dataclasses.replace(cfg, series=cfg.series + extra)
+    if n.rules:
+        cfg = dataclasses.replace(cfg, rules=dataclasses.replace(cfg.rules, **dict(n.rules)))
+    return cfg
 
 
 def narrative_config(cfg: Config, path: str | Path | None = None) -> Config:

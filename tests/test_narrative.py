@@ -189,3 +189,26 @@ def test_m2_narrative_on_the_real_snapshot(snapshot_bundle, fast):
     assert v.verdict in (Verdict.NOT_SUPPORTED, Verdict.INSUFFICIENT)
     r = results["narrative"].claims[0]
     assert r.publication_lag_months == 1 and r.primary.sample_end <= pd.Timestamp("2025-11-30").date()
+
+
+def test_a_claim_may_set_its_own_minimum_and_the_narrative_its_rules(fast, tmp_path):
+    text = (HEAD + CLAIMS.replace("secondary_lags = [1, 3]", "secondary_lags = [1, 3]\nmin_effect_monthly_return = 0.05")
+            + "\n[rules]\nalpha = 0.01\nmin_power = 0.9\n")
+    cfg = with_narrative(fast, write(tmp_path, text))
+    assert (cfg.rules.alpha, cfg.rules.min_power) == (0.01, 0.9)
+    results = {"narrative": run_narrative(market(np.random.default_rng(5)), cfg)}
+    v = {x.claim.id: x for x in decide_all(results, cfg)}
+    assert v["L1"].evidence.min_effect == pytest.approx(0.10)  # 5% a month x 2 lags
+    design = results["narrative"].designs["L1"]
+    assert design.min_effect == pytest.approx(0.10) and design.alpha == 0.01  # the design checks the same test
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [("\n[rules]\nalpha = 0.9\n", r"n\.toml: rules\.alpha must be in \(0, 0\.5\), got 0\.9"),
+     ("\n[rules]\nalfa = 0.01\n", r"unknown key n\.toml: rules\.alfa"),
+     ("\n[rules]\nmin_events = 1\n", r"n\.toml: rules\.min_events must be")],
+)
+def test_bad_narrative_rules_are_rejected(config, extra, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_narrative(HEAD + CLAIMS + extra, "n.toml", config)

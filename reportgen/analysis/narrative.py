@@ -177,7 +177,7 @@ def _one_claim(bundle, cfg, narrative, c) -> LeadLagClaimResult:
     reverse = adjust_family([r.hypothesis_test("bootstrap") for r in rev_res], f"{c.id}-reverse") if rev_res else ()
     x = frame[c.leader].to_numpy(float) * c.expected_sign  # planted effects in the claimed direction
     y = frame[c.follower].to_numpy(float)
-    min_eff = cfg.rules.min_effect_monthly_return * c.lags
+    min_eff = (c.min_effect_monthly_return or cfg.rules.min_effect_monthly_return) * c.lags
     from reportgen.analysis.selfcheck import DesignNotTestable
 
     try:

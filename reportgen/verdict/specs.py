@@ -70,6 +70,7 @@ class PrimaryTest:
     scale_result: str = ""  # result path of a factor the effect is multiplied by (e.g. one s.d. of the cause)
     implied_result: str = ""  # result path of the effect the thesis implies
     per_sd_result: str = ""  # result path of the s.d. that ``minimum = "return_per_sd"`` divides by
+    min_effect_monthly: float | None = None  # the claim's own monthly minimum (else rules.min_effect_monthly_return)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,8 @@ class RuleChange:
     old_recorded: str  # which build recorded the old verdicts
 
 
-def minimum_effect(kind: MinimumKind, horizon_months: int | None, cfg: Config, per_sd: float | None = None) -> float | None:
+def minimum_effect(kind: MinimumKind, horizon_months: int | None, cfg: Config, per_sd: float | None = None,
+                   monthly: float | None = None) -> float | None:
     """The economic minimum in the effect unit, from the one config key.
 
     ``return_x_horizon``: ``rules.min_effect_monthly_return`` x the horizon in months;
@@ -113,12 +115,13 @@ def minimum_effect(kind: MinimumKind, horizon_months: int | None, cfg: Config, p
     if kind not in MINIMUM_KINDS:
         raise ValueError(f"minimum must be one of {MINIMUM_KINDS}, got {kind!r}")
     r = cfg.rules
+    per_month = r.min_effect_monthly_return if monthly is None else monthly
     if kind == "return_x_horizon":
         if horizon_months is None or horizon_months < 1:
             raise ValueError(f"return_x_horizon needs a horizon of at least 1 month, got {horizon_months!r}")
-        return r.min_effect_monthly_return * horizon_months
+        return per_month * horizon_months
     if kind == "return_per_sd":
-        return None if not per_sd or per_sd <= 0 else r.min_effect_monthly_return / per_sd
+        return None if not per_sd or per_sd <= 0 else per_month / per_sd
     if kind == "volatility_change":
         return r.min_volatility_change
     return None
