@@ -29,7 +29,7 @@ from typing import Literal
 from reportgen.config import Config, ConfigError, SeriesConfig, _build
 from reportgen.verdict.specs import ClaimSpec, PrimaryTest
 
-METHODS = ("granger",)
+METHODS = ("granger", "breakout_event_study")
 FREQUENCIES = ("monthly",)
 TRANSFORMS = ("log_return", "diff", "log_diff")
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
@@ -57,13 +57,15 @@ class LeadLagClaim:
     article_says: str
     leader: str
     follower: str
-    method: Literal["granger"] = "granger"
+    method: Literal["granger", "breakout_event_study"] = "granger"
     frequency: Literal["monthly"] = "monthly"
     lags: int = 3
     expected_sign: int = 1
     secondary_lags: tuple[int, ...] = ()
     reverse: bool = True
     min_effect_monthly_return: float | None = None  # this claim's minimum per month (else [rules])
+    definition: str = ""  # breakout_event_study: a breakout definition of config.toml's [[events.definitions]]
+    horizon_months: int = 3  # breakout_event_study: the follower's return over this many months after a breakout
     core: bool = True
     would_change: str = ""
 
@@ -137,6 +139,25 @@ def _rules(table, path: str, cfg: Config) -> tuple[tuple[str, object], ...]:
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return tuple((k, getattr(rules, k)) for k in table)
+
+
+def _event_spec(c: LeadLagClaim) -> ClaimSpec:
+    """The claim specification of a breakout event-study claim (primary at its horizon)."""
+    h = c.horizon_months
+    primary = PrimaryTest(
+        family="narrative", result=f"primaries.{c.id}", function="reportgen.analysis.event_study.placebo_positions",
+        method=f"one-sided stationary-bootstrap placebo test, {c.definition} breakouts of {c.leader}, {c.follower}, +{h} months",
+        roles=(c.leader, c.follower), frequency="daily", horizon_months=h,
+        effect_label=f"{c.follower} log return over the {h} months after a {c.leader} breakout, in excess of the average after random dates",
+        effect_unit="log return", expected_sign=c.expected_sign, minimum="return_x_horizon", design=f"narrative:{c.id}",
+        events_based=True, min_effect_monthly=c.min_effect_monthly_return,
+    )
+    tested = (f"Pre-declared primary: {c.follower}'s log return over the {h} months after each look-ahead-free, "
+              f"declustered {c.leader} breakout ({c.definition}) against a stationary-bootstrap placebo of random dates, "
+              "judged alone at α. Secondary (Holm): the other horizons (1–3 months).")
+    return ClaimSpec(c.id, c.title, c.article_says, tested, rule="test", families=("narrative",), primary=primary,
+                     secondary=(f"{c.id}-secondary",), core=c.core,
+                     would_change=c.would_change or f"More {c.leader} breakouts with {c.follower} data, or a consistent excess return.")
 
 
 def _lead_lag_spec(c: LeadLagClaim) -> ClaimSpec:
@@ -215,8 +236,15 @@ def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
                 raise ConfigError(f"{where}.min_effect_monthly_return must be in (0, 1), got {c.min_effect_monthly_return}")
             if c.expected_sign not in (-1, 1):
                 raise ConfigError(f"{where}.expected_sign must be 1 or -1, got {c.expected_sign}")
+            if c.method == "breakout_event_study":
+                names = [d.name for d in cfg.events.definitions]
+                if c.definition not in names:
+                    raise ConfigError(f"{where}.definition must be one of {tuple(names)} (config.toml [[events.definitions]]), "
+                                      f"got {c.definition!r}")
+                if not 1 <= c.horizon_months <= 12:
+                    raise ConfigError(f"{where}.horizon_months must be in 1..12, got {c.horizon_months}")
             lead_lag.append(c)
-            spec = _lead_lag_spec(c)
+            spec = _event_spec(c) if c.method == "breakout_event_study" else _lead_lag_spec(c)
         if not KEY.match(spec.id):
             raise ConfigError(f"{where}.id must be letters, digits, '_' or '-' (max 32), got {spec.id!r}")
         specs.append(spec)

@@ -212,3 +212,52 @@ def test_a_claim_may_set_its_own_minimum_and_the_narrative_its_rules(fast, tmp_p
 def test_bad_narrative_rules_are_rejected(config, extra, message):
     with pytest.raises(ConfigError, match=message):
         parse_narrative(HEAD + CLAIMS + extra, "n.toml", config)
+
+
+EVENT_CLAIM = """
+[[claims]]
+id = "B1"
+title = "BTC rallies after Russell breakouts"
+article_says = "Crypto rallies after the Russell breaks out."
+method = "breakout_event_study"
+leader = "RUT"
+follower = "BTC"
+definition = "ath_after_dd10"
+horizon_months = 3
+"""
+
+EVENT_HEAD = """
+[narrative]
+name = "breakouts"
+title = "Do Russell breakouts lead BTC?"
+thesis = "BTC rallies after Russell breakouts."
+"""
+
+
+def test_event_study_claim_definition_is_checked(config):
+    with pytest.raises(ConfigError, match=r"claim B1\.definition must be one of \('ath_after_dd10', 'ath_after_dd20', 'high52w_after_6m'\)"):
+        parse_narrative(EVENT_HEAD + EVENT_CLAIM.replace('"ath_after_dd10"', '"ath"'), "n.toml", config)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_a_breakout_event_study_claim_from_a_file(snapshot_bundle, fast, tmp_path):
+    """Independent prices: not supported; a planted post-breakout rally: supported."""
+    from reportgen.analysis.breakouts import detect_breakouts
+    from tests.dgp import simulated_market
+
+    cfg = with_narrative(fast, write(tmp_path, EVENT_HEAD + EVENT_CLAIM))
+    base = simulated_market(snapshot_bundle, np.random.default_rng(11))
+    (v0,) = decide_all({"narrative": run_narrative(base, cfg)}, cfg)
+    assert v0.verdict != Verdict.SUPPORTED and v0.evidence.n_unit == "events"
+    dates = detect_breakouts(base.series("RUT"), cfg.events.primary, max(cfg.events.horizons_months)).dates
+    planted = simulated_market(snapshot_bundle, np.random.default_rng(11), breakout_effect=0.8, breakouts=dates)
+    results = {"narrative": run_narrative(planted, cfg)}
+    (v1,) = decide_all(results, cfg)
+    assert (v1.verdict, v1.reason) == (Verdict.SUPPORTED, "significant"), v1.evidence
+    assert v1.evidence.size is not None and {s.family for s in v1.secondary} == {"B1-secondary"}
+    # the report's partial renders this claim kind
+    from reportgen.report.render import make_environment
+
+    html = make_environment().get_template("partials/narrative_section.html").render(r=results["narrative"], cfg=cfg)
+    assert "BTC after RUT breakouts (ath_after_dd10), +3 months" in html

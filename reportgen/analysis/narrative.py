@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.common import HypothesisTest, NotTestable
+from reportgen.analysis.common import HypothesisTest, NotTestable, as_date
 from reportgen.analysis.granger import GrangerResult, granger_causality
 from reportgen.analysis.multiple import adjust_family
 from reportgen.analysis.ols import ols_slope
@@ -73,7 +73,7 @@ class NarrativeResults:
     """The lead-lag claims of a narrative; ``untestable`` holds ``(claim id, reason)``."""
 
     narrative: str
-    claims: tuple[LeadLagClaimResult, ...]
+    claims: tuple[LeadLagClaimResult | EventClaimResult, ...]
     untestable: tuple[tuple[str, NotTestable], ...]
 
     @property
@@ -195,6 +195,110 @@ def _one_claim(bundle, cfg, narrative, c) -> LeadLagClaimResult:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class EventClaimResult:
+    """A breakout event-study claim: ``follower``'s return after ``leader``'s breakouts."""
+
+    claim: str
+    leader: str
+    follower: str
+    definition: str
+    horizon_months: int
+    event_dates: tuple
+    primary: HypothesisTest
+    secondary: tuple[HypothesisTest, ...]
+    design: object
+    implied_effect: None = None
+
+
+def _placebo_test(bundle, cfg, c, h, rng):
+    """The placebo test of one horizon: the event-study grid of the follower on the leader's
+    trading days, real mean CAR against stationary-bootstrap placebo date sets."""
+    from reportgen.analysis import event_study as es
+    from reportgen.analysis.breakouts import detect_breakouts
+    from reportgen.analysis.events import EST_WINDOW, MIN_EST
+    from reportgen.analysis.selfcheck import placebo_grid
+
+    leader = bundle.series(c.leader).dropna()
+    defn = next(d for d in cfg.events.definitions if d.name == c.definition)
+    dates = detect_breakouts(leader, defn, max(cfg.events.horizons_months)).dates
+    grid = placebo_grid(bundle.series(c.follower), leader.index, h, dates, EST_WINDOW, MIN_EST)
+    if grid.pos.size < 1:
+        raise InsufficientDataError(f"need at least 1 {c.leader} breakout with a full {h}-month {c.follower} window; have 0")
+    car = grid.car(grid.r[None])[0]
+    real_cars = car[np.searchsorted(grid.valid_idx, grid.pos)]
+    offs = es.placebo_positions(grid.pos, grid.valid_idx.size, cfg.events.placebo_draws,
+                                float(cfg.events.block_length_days), rng)
+    null = car[offs].mean(axis=1)
+    real = float(real_cars.mean())
+    up, low, _ = es.placebo_pvalue(real, null)
+    t = HypothesisTest(
+        name=f"placebo_{c.definition}_{c.leader}_{c.follower}_{h}m",
+        null=f"{c.follower}'s mean {h}-month log return after {c.leader} breakouts ({c.definition}) equals that after random dates",
+        alternative="it is higher after breakouts" if c.expected_sign > 0 else "it is lower after breakouts",
+        stat=real, pvalue=float(up if c.expected_sign > 0 else low), df=(),
+        nobs=int(grid.pos.size), sample_start=as_date(grid.days[0]), sample_end=as_date(grid.days[-1]),
+        method=f"stationary-bootstrap placebo dates ({null.size:,} draws, mean block {cfg.events.block_length_days} days), one-sided",
+        effect=real - float(null.mean()), ci_low=real - float(np.quantile(null, 0.975)),
+        ci_high=real - float(np.quantile(null, 0.025)), effect_label="mean CAR minus placebo mean")
+    return t, grid, tuple(as_date(d) for d in dates)
+
+
+def placebo_pair_design(grid, min_effect: float, rng_seq, n_sim: int, alpha: float, grid_se, *, cfg, name: str,
+                        claim: str, leader: str, follower: str, h: int):
+    """Size and power of the placebo test of any follower after any leader's breakouts (the
+    design of C4's primary test, for any pair)."""
+    from reportgen.analysis import selfcheck as sc
+    from reportgen.analysis.event_study import placebo_positions
+
+    block, draws = float(cfg.events.block_length_days), int(cfg.events.placebo_draws)
+    rng = np.random.default_rng(rng_seq)
+    car = grid.car(grid.r[None])[0]
+    offs = placebo_positions(grid.pos, grid.valid_idx.size, sc.SE_SCALE_REPS, block, rng)
+    se = float(np.std(car[offs].mean(axis=1), ddof=1))
+    eff, eff_se = sc._grid(grid_se, se, min_effect)
+    seq = rng_seq.spawn(1)[0]
+    sim, eff, eff_se = sc._extend(
+        lambda e: sc.simulate_placebo_design(grid, e, n_sim, draws, block, np.random.default_rng(seq), alpha),
+        eff, eff_se, se, max(grid_se), alpha)
+    return sc._summarise(
+        name, sim, eff, eff_se, se, min_effect, n_sim, alpha, rng_seq,
+        claim=claim, title=f"Breakout placebo test, {leader} → {follower}, {h} months",
+        test=f"the claim's primary placebo test (placebo_positions, placebo_pvalue), {draws:,} placebo date sets, p ≤ {alpha:g}",
+        null=f"{follower} returns after {leader} breakouts are no higher than after random dates",
+        dgp=f"stationary bootstrap (mean block {block:g} days) of real {follower} calendar-day log returns; events at the real dates",
+        planted=f"+effect spread evenly over the calendar-day returns of every event's {h}-month window",
+        effect_unit=f"{follower} log return over the {h} calendar months after an event (mean over events)",
+        nobs=int(grid.valid_idx.size), n_events=int(grid.pos.size), lags=0, horizon=h, inner_draws=draws,
+    )
+
+
+def _event_claim(bundle, cfg, c) -> EventClaimResult:
+    from reportgen.analysis.selfcheck import DesignNotTestable
+
+    seed, alpha = cfg.analysis.seed, cfg.rules.alpha
+    tests = {}
+    for h in sorted({c.horizon_months, *cfg.events.horizons_months}):
+        rng = np.random.default_rng(seed_stream(seed, "narrative", f"{c.id}:{c.leader}>{c.follower}:{h}m"))
+        tests[h] = _placebo_test(bundle, cfg, c, h, rng)
+    prim, grid, dates = tests[c.horizon_months]
+    primary = dataclasses.replace(prim, family=f"{c.id}-primary")
+    others = [tests[h][0] for h in tests if h != c.horizon_months]
+    secondary = tuple(adjust_family(others, f"{c.id}-secondary")) if others else ()
+    min_eff = (c.min_effect_monthly_return or cfg.rules.min_effect_monthly_return) * c.horizon_months
+    if c.expected_sign < 0:
+        design = DesignNotTestable(name=f"narrative:{c.id}", claim=c.id,
+                                   reason="the placebo design plants rallies only (claimed sign +1)")
+    else:
+        design = placebo_pair_design(
+            grid, min_eff, seed_stream(seed, "narrative-selfcheck", c.id), cfg.selfcheck.simulations, alpha,
+            tuple(float(g) for g in cfg.selfcheck.effect_grid), cfg=cfg, name=f"narrative:{c.id}", claim=c.id,
+            leader=c.leader, follower=c.follower, h=c.horizon_months)
+    return EventClaimResult(claim=c.id, leader=c.leader, follower=c.follower, definition=c.definition,
+                            horizon_months=c.horizon_months, event_dates=dates, primary=primary, secondary=secondary,
+                            design=design)
+
+
 def run_narrative(bundle, cfg) -> NarrativeResults:
     """Run every lead-lag claim of the configured narrative; a claim whose series are missing
     or too short becomes not testable with the reason."""
@@ -204,7 +308,8 @@ def run_narrative(bundle, cfg) -> NarrativeResults:
     done, untestable = [], []
     for c in narrative.lead_lag:
         try:
-            done.append(_one_claim(bundle, cfg, narrative, c))
+            done.append(_event_claim(bundle, cfg, c) if c.method == "breakout_event_study"
+                        else _one_claim(bundle, cfg, narrative, c))
         except MissingSeriesError as exc:
             untestable.append((c.id, NotTestable(str(exc), tuple(exc.keys))))
         except InsufficientDataError as exc:

@@ -123,7 +123,7 @@ def primary_evidence(spec: ClaimSpec, results: dict, cfg: Config) -> Evidence | 
     implied = resolve(fam, p.implied_result) if p.implied_result else None
     if isinstance(obj, HypothesisTest):
         effect, lo, hi = obj.effect, obj.ci_low, obj.ci_high
-        pvalue, n, n_unit = obj.pvalue, obj.nobs, "months"
+        pvalue, n, n_unit = obj.pvalue, obj.nobs, ("events" if p.events_based else "months")
         if p.scale_result:
             k = resolve(fam, p.scale_result)
             if k is None:
