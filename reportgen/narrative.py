@@ -29,7 +29,7 @@ from typing import Literal
 from reportgen.config import Config, ConfigError, SeriesConfig, _build
 from reportgen.verdict.specs import ClaimSpec, PrimaryTest
 
-METHODS = ("granger", "breakout_event_study")
+METHODS = ("granger", "breakout_event_study", "var_response")
 FREQUENCIES = ("monthly",)
 TRANSFORMS = ("log_return", "diff", "log_diff")
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
@@ -57,7 +57,7 @@ class LeadLagClaim:
     article_says: str
     leader: str
     follower: str
-    method: Literal["granger", "breakout_event_study"] = "granger"
+    method: Literal["granger", "breakout_event_study", "var_response"] = "granger"
     frequency: Literal["monthly"] = "monthly"
     lags: int = 3
     expected_sign: int = 1
@@ -160,6 +160,26 @@ def _event_spec(c: LeadLagClaim) -> ClaimSpec:
                      would_change=c.would_change or f"More {c.leader} breakouts with {c.follower} data, or a consistent excess return.")
 
 
+def _var_spec(c: LeadLagClaim) -> ClaimSpec:
+    """The claim specification of a VAR impulse-response claim (cumulative response over
+    months 1..h to a one-s.d. leader shock, leader first in the Cholesky order)."""
+    h = c.horizon_months
+    primary = PrimaryTest(
+        family="narrative", result=f"primaries.{c.id}", function="reportgen.analysis.var.estimate_system",
+        method=f"VAR({c.lags}) impulse response, {c.leader} → {c.follower}, cumulative months 1–{h}, residual-bootstrap band",
+        roles=(c.leader, c.follower), frequency="monthly", horizon_months=h,
+        effect_label=f"cumulative {c.follower} log return over months 1–{h} after a one-s.d. {c.leader} shock",
+        effect_unit="log return", expected_sign=c.expected_sign, minimum="return_x_horizon", design=f"narrative:{c.id}",
+        min_effect_monthly=c.min_effect_monthly_return,
+    )
+    tested = (f"Pre-declared primary: VAR({c.lags}) of {c.leader} and {c.follower} (monthly, {c.leader} first in the "
+              f"Cholesky order), cumulative orthogonalised response of {c.follower} over months 1–{h} to a one-s.d. "
+              f"{c.leader} shock, residual-bootstrap band, judged alone at α. Secondary (Holm): the other horizons.")
+    return ClaimSpec(c.id, c.title, c.article_says, tested, rule="test", families=("narrative",), primary=primary,
+                     secondary=(f"{c.id}-secondary",), core=c.core,
+                     would_change=c.would_change or f"A cumulative {c.follower} response of at least the minimum.")
+
+
 def _lead_lag_spec(c: LeadLagClaim) -> ClaimSpec:
     """The claim specification of a lead-lag claim (primary at its lags, judged alone)."""
     unit = "months"
@@ -244,7 +264,9 @@ def parse_narrative(text: str, path: str, cfg: Config) -> Narrative:
                 if not 1 <= c.horizon_months <= 12:
                     raise ConfigError(f"{where}.horizon_months must be in 1..12, got {c.horizon_months}")
             lead_lag.append(c)
-            spec = _event_spec(c) if c.method == "breakout_event_study" else _lead_lag_spec(c)
+            if c.method == "var_response" and not 1 <= c.horizon_months <= 6:
+                raise ConfigError(f"{where}.horizon_months must be in 1..6 for a VAR response, got {c.horizon_months}")
+            spec = {"breakout_event_study": _event_spec, "var_response": _var_spec}.get(c.method, _lead_lag_spec)(c)
         if not KEY.match(spec.id):
             raise ConfigError(f"{where}.id must be letters, digits, '_' or '-' (max 32), got {spec.id!r}")
         specs.append(spec)

@@ -261,3 +261,34 @@ def test_a_breakout_event_study_claim_from_a_file(snapshot_bundle, fast, tmp_pat
 
     html = make_environment().get_template("partials/narrative_section.html").render(r=results["narrative"], cfg=cfg)
     assert "BTC after RUT breakouts (ath_after_dd10), +3 months" in html
+
+
+VAR_CLAIM = """
+[[claims]]
+id = "V1"
+title = "Y responds to X"
+article_says = "Y follows X."
+method = "var_response"
+leader = "X"
+follower = "Y"
+lags = 2
+horizon_months = 3
+"""
+
+
+def test_a_var_response_claim_from_a_file(fast, tmp_path):
+    """A planted two-month lead: the cumulative response is found; independent series: not supported."""
+    cfg = with_narrative(fast, write(tmp_path, HEAD + VAR_CLAIM))
+    results = {"narrative": run_narrative(market(np.random.default_rng(5), lead=0.6), cfg)}
+    (v,) = decide_all(results, cfg)
+    assert (v.verdict, v.reason) == (Verdict.SUPPORTED, "significant"), v.evidence
+    assert v.evidence.min_effect == pytest.approx(0.06) and v.evidence.size is not None
+    r = results["narrative"].claims[0]
+    assert r.var_lags == 2 and r.primary.family == "V1-primary" and {t.family for t in r.secondary} == {"V1-secondary"}
+    from reportgen.report.render import make_environment
+
+    html = make_environment().get_template("partials/narrative_section.html").render(r=results["narrative"], cfg=cfg)
+    assert "V1: VAR(2) response of Y to X, months 1–3" in html
+    null = {"narrative": run_narrative(market(np.random.default_rng(6), lead=0.0), cfg)}
+    (v0,) = decide_all(null, cfg)
+    assert v0.verdict != Verdict.SUPPORTED
