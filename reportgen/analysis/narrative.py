@@ -145,14 +145,20 @@ def _with_family(t: HypothesisTest, family: str) -> HypothesisTest:
     return dataclasses.replace(t, family=family)
 
 
-def _one_claim(bundle, cfg, narrative, c) -> LeadLagClaimResult:
+def _pair_frame(bundle, narrative, c) -> tuple[pd.DataFrame, str, str, int]:
+    """Leader and follower as the narrative declares them (transform, publication lag), on
+    their common months: (frame, leader transform, follower transform, leader's lag)."""
     sl, sf = narrative.series_for(c.leader), narrative.series_for(c.follower)
     tl = sl.transform if sl else "log_return"
     tf = sf.transform if sf else "log_return"
-    lag_pub = (sl.publication_lag_months if sl else 0)
+    lag_pub = sl.publication_lag_months if sl else 0
     lead = transformed_monthly(bundle, c.leader, tl, lag_pub)
     foll = transformed_monthly(bundle, c.follower, tf, sf.publication_lag_months if sf else 0)
-    frame = pd.concat([lead, foll], axis=1, join="inner").dropna()
+    return pd.concat([lead, foll], axis=1, join="inner").dropna(), tl, tf, lag_pub
+
+
+def _one_claim(bundle, cfg, narrative, c) -> LeadLagClaimResult:
+    frame, tl, tf, lag_pub = _pair_frame(bundle, narrative, c)
     a, alpha, seed = cfg.analysis, cfg.rules.alpha, cfg.analysis.seed
     variable = f"{c.leader}: {tl.replace('_', ' ')}; {c.follower}: {tf.replace('_', ' ')}"
 
@@ -319,10 +325,7 @@ def _var_claim(bundle, cfg, narrative, c) -> VarClaimResult:
     from reportgen.analysis import selfcheck as sc
     from reportgen.analysis.var import _response_test, estimate_system
 
-    sl, sf = narrative.series_for(c.leader), narrative.series_for(c.follower)
-    lead = transformed_monthly(bundle, c.leader, sl.transform if sl else "log_return", sl.publication_lag_months if sl else 0)
-    foll = transformed_monthly(bundle, c.follower, sf.transform if sf else "log_return", sf.publication_lag_months if sf else 0)
-    frame = pd.concat([lead, foll], axis=1, join="inner").dropna()
+    frame = _pair_frame(bundle, narrative, c)[0]
     seed, alpha, h = cfg.analysis.seed, cfg.rules.alpha, c.horizon_months
     system, draws = estimate_system(
         frame, f"narrative_{c.id}", f"{c.leader} → {c.follower} ({c.id})", ("change",) * 2, max(h, 3),
