@@ -118,7 +118,29 @@ def test_fmt_p_eq():
 def test_fmt_test_name():
     assert fmt_test_name("granger_RUT_BTC_m_l3_bootstrap") == "RUT → BTC, monthly, lag 3"
     assert fmt_test_name("granger_RUT_ETH_given_GSPC_w_l13") == "RUT → ETH given GSPC, weekly, lag 13"
-    assert fmt_test_name("credit_beta_diff_HYOAS") == "credit_beta_diff_HYOAS"
+    assert fmt_test_name("credit_beta_diff_HYOAS") == "β(RUT) − β(S&P 500), HYOAS: wild bootstrap"
+    # no internal id reaches the reader: every kind of test name in the report has a label
+    assert fmt_test_name("regime_lr_BTC_garch") == "BTC: GARCH regime term δ, LR test (GARCH(1,1)-t)"
+    assert fmt_test_name("placebo_ath_after_dd10_BTC_3m") == "ath_after_dd10 × BTC × 3 m: placebo test"
+    assert fmt_test_name("irf_rut_crypto_p3_orth_RUT_BTC_cum1to3") == (
+        "RUT → BTC: cumulative response, months 1–3 (orthogonalised; C3 VAR, 3 lags imposed)")
+    assert fmt_test_name("level_shift_BTC_RUT") == "BTC − RUT: shift in relative log realised variance"
+    assert fmt_test_name("something_new") == "something_new"  # unknown names pass through
+
+
+@pytest.mark.parametrize("name", [
+    "arch_lm_BTC", "arch_lm_dHYOAS", "c5_intersection_union_l3", "credit_beta_RUT_HYOAS", "credit_beta_diff_BAA10Y",
+    "credit_beta_diff_HYOAS_hc3", "credit_beta_diff_HYOAS_nw", "granger_RUT_BTC_given_GSPC_m_l2_bootstrap",
+    "granger_BTC_RUT_w_l4_hc3", "hac_ath_after_dd10_BTC_3m", "hac_high52w_after_6m_ETH_1m",
+    "irf_liquidity_orth_NETLIQ_BTC_h3", "irf_rut_crypto_orth_RUT_ETH_cum1to2", "jarque_bera_BTC",
+    "jarque_bera_multivariate", "level_shift_BTC_GSPC", "level_shift_BTC_alone", "placebo_high52w_after_6m_BTC_2m",
+    "portmanteau", "regime_chow_ETH_garch", "regime_lr_BTC_gjr", "relative_strength_corr_HYOAS",
+    "sign_ath_after_dd20_ETH_3m", "vol_break_BTC_window", "wilcoxon_ath_after_dd10_BTC_1m",
+])
+def test_every_kind_of_test_name_gets_a_label(name):
+    """Each name pattern of a real report's tests.csv (2026-08) has a readable label."""
+    label = fmt_test_name(name)
+    assert label != name and "_l" not in label and not label.startswith(name.split("_")[0] + "_")
 
 
 def test_filters_in_jinja():
