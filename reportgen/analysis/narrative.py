@@ -119,14 +119,8 @@ def granger_pair_design(y: np.ndarray, x: np.ndarray, lags: int, min_effect: flo
     (the design of C3's primary test, for any pair)."""
     from reportgen.analysis import selfcheck as sc
 
-    sd_x = float(np.std(x[lags:], ddof=1))
-    _, se_sum = sc._coef_sum_se(y, x, lags)
-    se = se_sum * sd_x
-    eff, eff_se = sc._grid(grid_se, se, min_effect)
+    sim, eff, eff_se, se, _ = sc.granger_design_runs(y, x, lags, min_effect, rng_seq, n_sim, alpha, grid_se)
     B = sc.GRANGER_INNER_DRAWS
-    sim, eff, eff_se = sc._extend(
-        lambda e: sc.simulate_granger_design(y, x, lags, e, n_sim, np.random.default_rng(rng_seq), alpha, B),
-        eff, eff_se, se, max(grid_se), alpha)
     return sc._summarise(
         name, sim, eff, eff_se, se, min_effect, n_sim, alpha, rng_seq,
         claim=claim, title=f"Granger {leader} → {follower}, monthly, {lags} lags, wild-bootstrap HC3 test",
@@ -255,18 +249,9 @@ def placebo_pair_design(grid, min_effect: float, rng_seq, n_sim: int, alpha: flo
     """Size and power of the placebo test of any follower after any leader's breakouts (the
     design of C4's primary test, for any pair)."""
     from reportgen.analysis import selfcheck as sc
-    from reportgen.analysis.event_study import placebo_positions
 
     block, draws = float(cfg.events.block_length_days), int(cfg.events.placebo_draws)
-    rng = np.random.default_rng(rng_seq)
-    car = grid.car(grid.r[None])[0]
-    offs = placebo_positions(grid.pos, grid.valid_idx.size, sc.SE_SCALE_REPS, block, rng)
-    se = float(np.std(car[offs].mean(axis=1), ddof=1))
-    eff, eff_se = sc._grid(grid_se, se, min_effect)
-    seq = rng_seq.spawn(1)[0]
-    sim, eff, eff_se = sc._extend(
-        lambda e: sc.simulate_placebo_design(grid, e, n_sim, draws, block, np.random.default_rng(seq), alpha),
-        eff, eff_se, se, max(grid_se), alpha)
+    sim, eff, eff_se, se = sc.placebo_design_runs(grid, min_effect, rng_seq, n_sim, alpha, grid_se, block, draws)
     return sc._summarise(
         name, sim, eff, eff_se, se, min_effect, n_sim, alpha, rng_seq,
         claim=claim, title=f"Breakout placebo test, {leader} → {follower}, {h} months",
@@ -339,14 +324,9 @@ def _var_claim(bundle, cfg, narrative, c) -> VarClaimResult:
     y[:, 0] *= c.expected_sign  # planted responses in the claimed direction
     min_eff = (c.min_effect_monthly_return or cfg.rules.min_effect_monthly_return) * h
     rng_seq = seed_stream(seed, "narrative-selfcheck", c.id)
-    rng = np.random.default_rng(rng_seq)
-    boot = sc.bootstrap_irf_draws(y, c.lags, h, sc.resample_indices(y.shape[0] - c.lags, sc.SE_SCALE_REPS, rng))
-    se = float(np.std(boot["orth"][:, 1 : h + 1, 1, 0].sum(axis=1), ddof=1))
     grid_se = tuple(float(g) for g in cfg.selfcheck.effect_grid)
-    eff, eff_se = sc._grid(grid_se, se, min_eff)
-    sim, eff, eff_se = sc._extend(
-        lambda e: sc.simulate_irf_design(y, c.lags, e, cfg.selfcheck.simulations, rng, alpha, horizons=tuple(range(1, h + 1))),
-        eff, eff_se, se, max(grid_se), alpha)
+    sim, eff, eff_se, se = sc.irf_design_runs(y, c.lags, tuple(range(1, h + 1)), min_eff, rng_seq,
+                                              cfg.selfcheck.simulations, alpha, grid_se)
     design = sc._summarise(
         f"narrative:{c.id}", sim, eff, eff_se, se, min_eff, cfg.selfcheck.simulations, alpha, rng_seq,
         claim=c.id, title=f"VAR({c.lags}) impulse response {c.leader} → {c.follower}, months 1–{h}",

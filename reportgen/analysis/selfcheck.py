@@ -110,6 +110,11 @@ SE_SCALE_REPS = 999  # bootstrap / placebo draws used only to measure one s.e. o
 
 __all__ = [
     "DESIGNS",
+    "granger_design_runs",
+    "simulate_var_paths_reference",  # re-exported for the tests and the benchmark
+    "stationary_bootstrap_indices_reference",
+    "irf_design_runs",
+    "placebo_design_runs",
     "REGISTRY",
     "DesignNotTestable",
     "DesignResult",
@@ -1021,6 +1026,58 @@ def _daily_grid(bundle) -> tuple[pd.DatetimeIndex, np.ndarray]:
     return days[1:], np.diff(lp)
 
 
+# ---------------------------------------------------------------- the Monte Carlo of each test kind
+# (shared by the claims' designs below and by the narrative family's per-claim designs)
+
+
+def granger_design_runs(y: np.ndarray, x: np.ndarray, lags: int, min_effect: float, rng_seq, n_sim: int,
+                        alpha: float, grid_se):
+    """The wild-bootstrap Granger test x -> y on simulated samples at the grid of effects
+    (in s.e. units of the real sample, plus ``min_effect``): ``(sim, eff, eff_se, se, sd_x)``.
+    A fresh generator from the same stream on every call: the grid's extension reuses the same
+    samples (common random numbers)."""
+    sd_x = float(np.std(x[lags:], ddof=1))  # over the test's sample, as leadlag.c3_cause_sd
+    _, se_sum = _coef_sum_se(y, x, lags)
+    se = se_sum * sd_x
+    eff, eff_se = _grid(grid_se, se, min_effect)
+    sim, eff, eff_se = _extend(
+        lambda e: simulate_granger_design(y, x, lags, e, n_sim, np.random.default_rng(rng_seq), alpha,
+                                          GRANGER_INNER_DRAWS),
+        eff, eff_se, se, max(grid_se), alpha)
+    return sim, eff, eff_se, se, sd_x
+
+
+def placebo_design_runs(grid: "PlaceboGrid", min_effect: float, rng_seq, n_sim: int, alpha: float, grid_se,
+                        block: float, draws: int):
+    """The placebo test on simulated paths of ``grid``: ``(sim, eff, eff_se, se)``; one s.e. is
+    the s.d. of the placebo distribution of the mean CAR on the real returns."""
+    rng = np.random.default_rng(rng_seq)
+    car = grid.car(grid.r[None])[0]
+    offs = placebo_positions(grid.pos, grid.valid_idx.size, SE_SCALE_REPS, block, rng)
+    se = float(np.std(car[offs].mean(axis=1), ddof=1))
+    eff, eff_se = _grid(grid_se, se, min_effect)
+    seq = rng_seq.spawn(1)[0]
+    sim, eff, eff_se = _extend(
+        lambda e: simulate_placebo_design(grid, e, n_sim, draws, block, np.random.default_rng(seq), alpha),
+        eff, eff_se, se, max(grid_se), alpha)
+    return sim, eff, eff_se, se
+
+
+def irf_design_runs(y: np.ndarray, lags: int, horizons, min_effect: float, rng_seq, n_sim: int, alpha: float,
+                    grid_se):
+    """The impulse-response band test (response of column 1 to a shock in column 0, summed over
+    ``horizons``) on simulated VAR samples: ``(sim, eff, eff_se, se)``; one s.e. is the
+    bootstrap s.d. of the cumulative response on the real data."""
+    h = max(horizons)
+    rng = np.random.default_rng(rng_seq)
+    draws = bootstrap_irf_draws(y, lags, h, resample_indices(y.shape[0] - lags, SE_SCALE_REPS, rng))
+    se = float(np.std(draws["orth"][:, 1 : h + 1, 1, 0].sum(axis=1), ddof=1))
+    eff, eff_se = _grid(grid_se, se, min_effect)
+    sim, eff, eff_se = _extend(lambda e: simulate_irf_design(y, lags, e, n_sim, rng, alpha, horizons=tuple(horizons)),
+                               eff, eff_se, se, max(grid_se), alpha)
+    return sim, eff, eff_se, se
+
+
 def _design_granger(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     """C3's primary test: wild-bootstrap HC3 Granger RUT -> BTC at the pre-declared lag."""
     lags, lag_src = _granger_lag(results, cfg)
@@ -1028,17 +1085,9 @@ def _design_granger(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
     x, y = frame["RUT"].to_numpy(float), frame["BTC"].to_numpy(float)
     if y.size < 3 * lags + 1 + 10 + lags:
         raise InsufficientDataError(f"need {3 * lags + 11 + lags} monthly observations for {lags} lags; have {y.size}")
-    sd_x = float(np.std(x[lags:], ddof=1))  # over the test's sample, as leadlag.c3_cause_sd
-    _, se_sum = _coef_sum_se(y, x, lags)
-    se = se_sum * sd_x
     min_eff = cfg.rules.min_effect_monthly_return * lags  # 2 pp per month x L months
-    eff, eff_se = _grid(grid_se, se, min_eff)
+    sim, eff, eff_se, se, sd_x = granger_design_runs(y, x, lags, min_eff, rng_seq, n_sim, alpha, grid_se)
     B = GRANGER_INNER_DRAWS
-    # a fresh generator from the same stream on every call: the grid's extension reuses the
-    # same samples (common random numbers)
-    sim, eff, eff_se = _extend(
-        lambda e: simulate_granger_design(y, x, lags, e, n_sim, np.random.default_rng(rng_seq), alpha, B),
-        eff, eff_se, se, max(grid_se), alpha)
     return _summarise(
         "granger", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
         claim="C3", title=f"Granger RUT → BTC, monthly, {lags} lags, wild-bootstrap HC3 test",
@@ -1070,17 +1119,8 @@ def _design_placebo(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
         raise InsufficientDataError(f"need at least 1 breakout with a full {hm}-month BTC window; have 0")
     block = float(cfg.events.block_length_days)
     draws = int(cfg.events.placebo_draws)
-    rng = np.random.default_rng(rng_seq)
-    # one s.e.: s.d. of the placebo distribution of the mean CAR on the real returns
-    car = grid.car(grid.r[None])[0]
-    offs = placebo_positions(grid.pos, grid.valid_idx.size, SE_SCALE_REPS, block, rng)
-    se = float(np.std(car[offs].mean(axis=1), ddof=1))
     min_eff = cfg.rules.min_effect_monthly_return * hm  # 2 pp per month x the horizon in months
-    eff, eff_se = _grid(grid_se, se, min_eff)
-    seq = rng_seq.spawn(1)[0]
-    sim, eff, eff_se = _extend(
-        lambda e: simulate_placebo_design(grid, e, n_sim, draws, block, np.random.default_rng(seq), alpha),
-        eff, eff_se, se, max(grid_se), alpha)
+    sim, eff, eff_se, se = placebo_design_runs(grid, min_eff, rng_seq, n_sim, alpha, grid_se, block, draws)
     k = grid.b[grid.pos] - grid.a[grid.pos]
     return _summarise(
         "placebo", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
@@ -1113,14 +1153,8 @@ def _design_irf(bundle, cfg, results, rng_seq, n_sim, alpha, grid_se):
         raise InsufficientDataError(
             f"need {lags + 2 * (K * lags + 1) + 10} monthly observations for a {K}-variable VAR with {lags} lags; "
             f"have {y.shape[0]}")
-    rng = np.random.default_rng(rng_seq)
-    # one s.e.: bootstrap s.d. of the cumulative response on the real data
-    draws = bootstrap_irf_draws(y, lags, max(IRF_HORIZONS), resample_indices(y.shape[0] - lags, SE_SCALE_REPS, rng))
-    se = float(np.std(draws["orth"][:, 1 : max(IRF_HORIZONS) + 1, 1, 0].sum(axis=1), ddof=1))
     min_eff = cfg.rules.min_effect_monthly_return * max(IRF_HORIZONS)  # 2 pp per month x 3 months
-    eff, eff_se = _grid(grid_se, se, min_eff)
-    sim, eff, eff_se = _extend(lambda e: simulate_irf_design(y, lags, e, n_sim, rng, alpha),
-                               eff, eff_se, se, max(grid_se), alpha)
+    sim, eff, eff_se, se = irf_design_runs(y, lags, IRF_HORIZONS, min_eff, rng_seq, n_sim, alpha, grid_se)
     h = max(IRF_HORIZONS)
     return _summarise(
         "irf", sim, eff, eff_se, se, min_eff, n_sim, alpha, rng_seq,
