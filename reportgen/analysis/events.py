@@ -586,19 +586,18 @@ def run_events(bundle, cfg: Config) -> EventResults:
         c = next(c for c in cars if (c.definition, c.asset, c.horizon_months, c.measure)
                  == (ft.definition, ft.asset, ft.horizon_months, "raw"))
         hac = next((t.pvalue for t in robustness if t.name == f"hac_{ft.definition}_{ft.asset}_{ft.horizon_months}m"), None)
+        # what the thesis implies: the asset's beta to RUT times RUT's run-up into the breakouts
         beta = run_up = implied = None
-        try:
-            m = bundle.returns(["RUT", ft.asset], "monthly")
+        m = bundle.returns(["RUT", ft.asset], "monthly") if bundle.has("RUT", ft.asset) else None
+        if m is not None and len(m) >= 3 and m["RUT"].nunique() > 1:  # ols_slope's conditions
             beta = ols_slope(m[ft.asset].to_numpy(float), m["RUT"].to_numpy(float))
             lr = np.log(rut.dropna())
-            starts = pd.DatetimeIndex(pd.to_datetime(list(c.event_dates))) - pd.DateOffset(months=ft.horizon_months)
             ends = pd.DatetimeIndex(pd.to_datetime(list(c.event_dates)))
+            starts = ends - pd.DateOffset(months=ft.horizon_months)
             ok = starts >= lr.index[0]
             if ok.any():
                 run_up = float(np.mean(lr.asof(ends[ok]).to_numpy() - lr.asof(starts[ok]).to_numpy()))
                 implied = beta * run_up
-        except (MissingSeriesError, InsufficientDataError, ValueError):
-            pass
         return C4Summary(label, ft.definition, ft.asset, ft.horizon_months, c.n_events, c.mean_car, c.ci_low,
                          c.ci_high, c.excess_car, c.ci_low - c.placebo_mean, c.ci_high - c.placebo_mean,
                          c.placebo_mean, c.pvalue, c.pvalue_lower,

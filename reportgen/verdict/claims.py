@@ -132,7 +132,6 @@ def primary_evidence(spec: ClaimSpec, results: dict, cfg: Config) -> Evidence | 
     else:  # an event-study summary (C4)
         effect, lo, hi = obj.excess_car, obj.excess_ci_low, obj.excess_ci_high
         pvalue, n, n_unit = obj.pvalue, obj.n_events, "events"
-        implied = obj.implied_effect
     min_eff = minimum_effect(p.minimum, p.horizon_months, cfg, per_sd, p.min_effect_monthly)
     design, why = _design(results, p.design, spec.id)
     power = size = size_ci = None
