@@ -260,7 +260,7 @@ def build(
     from reportgen.report.tables import export_files as export_tables
     from reportgen.verdict import decide_all
 
-    from reportgen.narrative import load_narrative, with_narrative
+    from reportgen.narrative import with_narrative
 
     cfg = with_narrative(cfg)  # the narrative's series join the config's
     now = utc_now(now, today)

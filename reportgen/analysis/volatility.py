@@ -1234,7 +1234,6 @@ def level_shift_test(D: np.ndarray, post: np.ndarray, *, maxlags: int, block: in
     pf = post.astype(float)
     # the real statistic for every planted shift (linear in s)
     shift0, se0, _, u, m0, m1 = _shift_ols(D, post, L)
-    g = c[:, None] * u
     # (the residuals of D + s post on the regime means are those of D: se does not depend on s)
     shift = shift0[None] + s_arr[:, None]
     se = np.broadcast_to(se0, (E, S))

@@ -178,6 +178,7 @@ def build_document(cfg: Config, bundle: DataBundle, results: dict, verdicts: tup
 def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tuple[ClaimVerdict, ...],
                   month: str, previous: dict | None) -> tuple[dict, dict]:
     """Return (template context, results.json document)."""
+    specs = claim_specs(cfg)
     software = software_versions()
     draft = build_document(cfg, bundle, results, verdicts, month, (), software)
     changes = compare_with_previous(to_jsonable(draft), previous)
@@ -192,8 +193,8 @@ def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tupl
         "verdicts": verdicts,
         "verdict_by_id": {v.claim.id: v for v in verdicts},
         "overall": document["overall"],
-        "claims": claim_specs(cfg),
-        "families": families_to_run(claim_specs(cfg)),
+        "claims": specs,
+        "families": families_to_run(specs),
         "narrative": document["narrative"],
         "rule_changes": RULE_CHANGES,
         "changes": changes,

@@ -22,12 +22,12 @@ import dataclasses
 import io
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.common import HypothesisTest, NotTestable, iter_tests
+from reportgen.analysis.common import NotTestable, iter_tests
 from reportgen.serialize import to_jsonable
 
 PCT = 100.0  # fraction / log return -> percent, as the figures draw it

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from reportgen.errors import ReportgenError
-from reportgen.verdict.rules import Evidence, Step, Verdict, decide_trace
+from reportgen.verdict.rules import Evidence, Step, decide_trace
 
 __all__ = ["Explanation", "explain_claim"]
 
@@ -85,6 +85,3 @@ def explain_claim(document: dict, claim_id: str) -> Explanation:
         secondary=tuple(rec.get("secondary") or ()), notes=tuple(rec.get("notes") or ()), where=tuple(where),
     )
 
-
-def verdict_values() -> tuple[str, ...]:
-    return tuple(v.value for v in Verdict)

@@ -22,7 +22,6 @@ from typing import Literal
 from reportgen.config import Config
 
 RuleKind = Literal["test", "chain", "fact", "post_hoc", "universal", "unfalsifiable"]
-RULE_KINDS = ("test", "chain", "fact", "post_hoc", "universal", "unfalsifiable")
 MinimumKind = Literal["return_x_horizon", "return_per_sd", "volatility_change", "none"]
 MINIMUM_KINDS = ("return_x_horizon", "return_per_sd", "volatility_change", "none")
 
