@@ -53,6 +53,7 @@ def test_minimal_context_renders_every_chapter(config):
     assert "Mean 3-month BTC log return after breakouts: +5.0%" in html
     assert "p = 0.010 (placebo test, the pre-declared primary test, judged alone at α = 5%)" in html
     assert "Effects above +9.0% are ruled out at 95%." in html
+    assert "Power 85%. Size (self-check): 5.0%." in html  # the verdict table's short line shows the size too
 
 
 def test_missing_and_not_testable_sections(config):
