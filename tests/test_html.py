@@ -15,7 +15,7 @@ from reportgen.errors import BuildError
 from reportgen.report import render as render_mod
 from reportgen.report.context import build_context
 from reportgen.report.figures.base import finalize_svg, new_figure, styled, to_svg
-from reportgen.report.render import number_floats, pdfs, render_documents, resolve_xrefs, screen_version
+from reportgen.report.render import number_floats, pdf_documents, render_documents, resolve_xrefs, screen_version
 from tests.test_report import small_bundle, verdicts
 
 
@@ -160,21 +160,21 @@ def test_documents_are_byte_identical(config):
     assert render_documents(a, pdf=False) == render_documents(b, pdf=False)
 
 
-def test_pdfs_render_in_two_processes_in_order(monkeypatch):
-    monkeypatch.setattr(render_mod, "html_to_pdf", lambda html: b"%PDF-fake " + html.encode())
-    out = pdfs({"note.pdf": "n", "appendix.pdf": "a"})
-    assert out == {"note.pdf": b"%PDF-fake n", "appendix.pdf": b"%PDF-fake a"}
-    assert list(out) == ["note.pdf", "appendix.pdf"]
-    assert pdfs({"note.pdf": "n"}, parallel=False) == {"note.pdf": b"%PDF-fake n"}
+def _fake_pdfs(monkeypatch):
+    """Fake PDFs: the note's and the appendix's HTML lengths, in one piece or in parts."""
+    monkeypatch.setattr(render_mod, "html_to_pdf", lambda html: b"%PDF-fake " + str(len(html)).encode())
+    monkeypatch.setattr(render_mod.PagedDocument, "pdf", lambda self, parallel: b"%PDF-fake " + str(len(self.whole)).encode())
 
 
-def test_pdf_failure_in_a_worker_is_a_build_error(monkeypatch):
+def test_pdf_failure_is_a_build_error(config, monkeypatch):
     def broken(html):
-        raise BuildError(f"PDF rendering failed: ValueError: bad {html}")
+        raise BuildError("PDF rendering failed: ValueError: bad note")
 
     monkeypatch.setattr(render_mod, "html_to_pdf", broken)
-    with pytest.raises(BuildError, match="PDF rendering failed: ValueError: bad a"):
-        pdfs({"appendix.pdf": "a", "note.pdf": "n"})
+    context, _ = build_context(config, small_bundle(), {}, verdicts(), "2026-11", None)
+    appendix = render_mod.paged_appendix(render_mod.make_environment(), context, "<p>a</p>")
+    with pytest.raises(BuildError, match="PDF rendering failed: ValueError: bad note"):
+        pdf_documents("<p>n</p>", appendix, parallel=False)
 
 
 def test_bare_groups_are_unwrapped_and_the_drawing_kept():
@@ -188,7 +188,7 @@ def test_bare_groups_are_unwrapped_and_the_drawing_kept():
 
 
 def test_start_documents_renders_pdfs_while_the_caller_works(config, monkeypatch):
-    monkeypatch.setattr(render_mod, "html_to_pdf", lambda html: b"%PDF-fake " + str(len(html)).encode())
+    _fake_pdfs(monkeypatch)
     context, _ = build_context(config, small_bundle(), {}, verdicts(), "2026-11", None)
     pending = render_mod.start_documents(context, pdf=True)
     try:
@@ -211,7 +211,7 @@ def test_a_failed_pdf_worker_fails_the_build_and_leaves_no_process(config, monke
     with pytest.raises(BuildError, match="PDF rendering failed: OSError: disk full"):
         pending.finish()
     pending.close()
-    assert pending._pool is None
+    assert pending._process is None
     import multiprocessing
 
     assert multiprocessing.active_children() == []

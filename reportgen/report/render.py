@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,15 +51,59 @@ def render_html(context: dict, env: jinja2.Environment | None = None, template: 
 
 
 def html_to_pdf(html: str, base_url: Path = TEMPLATES_DIR) -> bytes:
-    """Render HTML to PDF bytes with WeasyPrint (print CSS in templates/print.css)."""
-    import weasyprint
+    """One HTML document to PDF bytes with WeasyPrint, in one piece (links to the sibling
+    documents made relative, see :func:`reportgen.report.paged.stitch`)."""
+    from reportgen.report import paged
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    _quiet_weasyprint()
     try:
-        return weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf()
+        part = paged.render_part(html, base_url, lambda pages: (0, pages))
+        return paged.stitch([part], _title(html))
+    except BuildError:
+        raise
     except Exception as exc:  # weasyprint has no single exception type
         raise BuildError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
+
+
+def _quiet_weasyprint() -> None:
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _title(html: str) -> str:
+    import html as htmllib
+
+    m = _TITLE.search(html)
+    return htmllib.unescape(m.group(1).strip()) if m else ""
+
+
+@dataclass(frozen=True)
+class PagedDocument:
+    """A long document ready to render in parts (:mod:`reportgen.report.paged`): in one
+    piece (``whole``), as parts 1.. (``parts``), and part 0 given the other parts' anchor
+    pages (``first``)."""
+
+    whole: str
+    parts: tuple[str, ...]
+    first: object  # Callable[[dict], str]
+
+    def pdf(self, parallel: bool) -> bytes:
+        """PDF bytes: in parts on several cores when ``parallel``, else in one piece."""
+        from reportgen.report import paged
+
+        if not parallel or not self.parts:
+            return html_to_pdf(self.whole)
+        _quiet_weasyprint()
+        try:
+            return paged.render_parts(self.whole, self.parts, self.first, TEMPLATES_DIR, _title(self.whole),
+                                      parallel=True)
+        except BuildError:
+            raise
+        except Exception as exc:  # weasyprint has no single exception type
+            raise BuildError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- two documents
@@ -185,32 +228,9 @@ def screen_version(body: str) -> str:
     return "".join(out)
 
 
-def _pdf_job(html: str) -> tuple[bool, bytes | str]:
-    """Worker: one PDF (looked up at call time, so a patched ``html_to_pdf`` is used)."""
-    try:
-        return True, html_to_pdf(html)
-    except BuildError as exc:
-        return False, str(exc)
-
-
-def pdfs(htmls: dict[str, str], parallel: bool = True) -> dict[str, bytes]:
-    """Render several HTML documents to PDF, two at a time in forked processes.
-
-    WeasyPrint is pure Python and holds the GIL, so threads would not help; the note and
-    the appendix are independent, so two processes halve the wall time on two cores.
-    """
-    names = list(htmls)
-    if parallel and len(names) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
-            done = list(pool.map(_pdf_job, [htmls[n] for n in names]))
-    else:
-        done = [_pdf_job(htmls[n]) for n in names]
-    out = {}
-    for name, (ok, value) in zip(names, done, strict=True):
-        if not ok:
-            raise BuildError(value)
-        out[name] = value
-    return out
+def pdf_documents(note_html: str, appendix: PagedDocument, parallel: bool = True) -> dict[str, bytes]:
+    """``note.pdf`` and ``appendix.pdf``; the appendix in parts on two cores when ``parallel``."""
+    return {"note.pdf": html_to_pdf(note_html), "appendix.pdf": appendix.pdf(parallel)}
 
 
 def _render(env: jinja2.Environment, template: str, context: dict) -> str:
@@ -221,39 +241,62 @@ def _render(env: jinja2.Environment, template: str, context: dict) -> str:
 
 
 class PendingDocuments:
-    """``report.html`` rendered; the two PDFs still rendering in worker processes.
+    """``report.html`` rendered; the two PDFs still rendering in a forked process (which
+    renders the appendix's parts in two more, see :mod:`reportgen.report.paged`).
 
     :meth:`finish` waits for them and returns every file; :meth:`close` stops the workers
     (call it in a ``finally``: a build that fails meanwhile leaves no process behind).
     """
 
-    def __init__(self, files: dict[str, bytes], htmls: dict[str, str], parallel: bool):
+    def __init__(self, files: dict[str, bytes], note_html: str | None, appendix: PagedDocument | None,
+                 parallel: bool):
         self._files = files
-        self._htmls = htmls
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: dict = {}
-        if htmls and parallel and "fork" in multiprocessing.get_all_start_methods():
-            self._pool = ProcessPoolExecutor(max_workers=min(2, len(htmls)), mp_context=multiprocessing.get_context("fork"))
-            self._futures = {name: self._pool.submit(_pdf_job, html) for name, html in htmls.items()}
+        self._note, self._appendix = note_html, appendix
+        self._parallel = parallel
+        self._process = self._conn = None
+        if note_html is not None and parallel and "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            self._conn, child = ctx.Pipe(duplex=False)
+            self._process = ctx.Process(target=_pdf_process, args=(child, note_html, appendix), daemon=False)
+            self._process.start()
+            child.close()
 
     def finish(self) -> dict[str, bytes]:
         """Every file: report.html and, when asked for, note.pdf and appendix.pdf."""
-        if self._pool is None:
-            made = pdfs(self._htmls, parallel=False) if self._htmls else {}
-        else:
-            made = {}
-            for name, future in self._futures.items():
-                ok, value = future.result()
-                if not ok:
-                    raise BuildError(value)
-                made[name] = value
+        if self._note is None:
+            return dict(self._files)
+        if self._process is None:
+            return {**self._files, **pdf_documents(self._note, self._appendix, parallel=False)}
+        try:
+            status, payload = self._conn.recv()
+        except EOFError:
+            raise BuildError(f"the PDF process died (exit code {self._process.exitcode})") from None
+        finally:
             self.close()
-        return {**self._files, **made}
+        if status != "ok":
+            raise BuildError(payload)
+        return {**self._files, **payload}
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._process = None
+
+
+def _pdf_process(conn, note_html: str, appendix: PagedDocument) -> None:  # pragma: no cover (child process)
+    try:
+        conn.send(("ok", pdf_documents(note_html, appendix, parallel=True)))
+    except BuildError as exc:
+        conn.send(("error", str(exc)))
+    except BaseException as exc:
+        conn.send(("error", f"PDF rendering failed: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
 
 
 def start_documents(context: dict, env: jinja2.Environment | None = None, pdf: bool = True,
@@ -278,11 +321,28 @@ def start_documents(context: dict, env: jinja2.Environment | None = None, pdf: b
               "appendix": screen_version(resolve_xrefs(appendix.html, labels))}
     report = _render(env, "report.html", {**context, "note_body": Markup(screen["note"]),
                                            "appendix_body": Markup(screen["appendix"])})
-    htmls = {}
+    note_html = appendix = None
     if pdf:
-        htmls = {"note.pdf": _render(env, "note.html", {**context, "body": Markup(bodies["note"])}),
-                 "appendix.pdf": _render(env, "appendix.html", {**context, "body": Markup(bodies["appendix"])})}
-    return PendingDocuments({"report.html": report.encode("utf-8")}, htmls, parallel)
+        note_html = _render(env, "note.html", {**context, "body": Markup(bodies["note"])})
+        appendix = paged_appendix(env, context, bodies["appendix"])
+    return PendingDocuments({"report.html": report.encode("utf-8")}, note_html, appendix, parallel)
+
+
+def paged_appendix(env: jinja2.Environment, context: dict, body: str) -> PagedDocument:
+    """The appendix as one document and as the parts of :func:`reportgen.report.paged.plan_parts`."""
+    from reportgen.report import paged
+
+    parts = paged.link_across_parts(paged.plan_parts(body))
+    whole = _render(env, "appendix.html", {**context, "body": Markup(paged.with_part_breaks(body))})
+    later = tuple(_render(env, "appendix.html", {**context, "body": Markup(p), "continued": True}) for p in parts[1:])
+
+    linked = paged.linked_elsewhere(parts[0])
+
+    def first(pages: dict) -> str:  # before the pages are known, 0 stands in (no layout changes: the line has a leader)
+        toc = paged.toc_style({name: pages.get(name, 0) for name in linked})
+        return _render(env, "appendix.html", {**context, "body": Markup(parts[0]), "part_toc": Markup(toc)})
+
+    return PagedDocument(whole=whole, parts=later, first=first)
 
 
 def render_documents(context: dict, env: jinja2.Environment | None = None, pdf: bool = True,

@@ -1,0 +1,408 @@
+"""One long document rendered to PDF in parts, on several cores, stitched into one file.
+
+WeasyPrint lays a document out page after page in one process (pure Python, so one core).
+The appendix is long (about 70 pages, 130 tables): alone it took 16 s of the build. Here
+its body is cut at chapter boundaries into a fixed plan of parts (:func:`plan_parts`):
+part 0 (the heading, the contents and the first chapter) and two groups of chapters of
+about equal layout cost. Each group starts on a new page in every mode, so the pages do
+not depend on how the parts are rendered.
+
+What ties the parts together, and how:
+
+- **Page numbers** ("Page 41 of 73"). The body of a page does not depend on its number;
+  only the margin boxes do, and WeasyPrint makes those after the whole part is laid out.
+  A worker lays its part out, reports its page count, waits for its first page number and
+  the total, then makes its margin boxes (:func:`_numbered_margin_boxes`). Part 0 is
+  rendered last, when every number is known.
+- **Contents.** Part 0's contents list gets the first page of each chapter of the other
+  parts as literal text (:func:`toc_style`); its own chapters use ``target-counter``.
+- **Running headers.** Parts after the first carry an invisible copy of the elements that
+  set the running strings (document title, month) and restore the first page's header
+  (``templates/appendix.html``, ``continued``).
+- **Links.** A link to an anchor in another part is written as a marker URL
+  (:data:`XREF`) and turned into a named destination when stitching; links to the sibling
+  documents (``note.pdf``) become relative ``GoToR`` actions. The outline (bookmarks) is
+  rebuilt from every part's headings with their levels.
+
+:func:`render_parts` renders the plan in one process (``parallel=False``) or in forked
+processes; both give the same pages, the same text on every page, the same links and
+outline (``tests/test_paged.py`` compares them). Same HTML, same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.errors import BuildError
+
+CHAPTER = re.compile(r'<section class="chapter"')
+"""Where a chapter starts in a document body (the templates' chapter sections)."""
+
+PART_START = '<section class="chapter part-start"'
+"""A chapter that starts a part: ``section.part-start`` breaks before it (report.css)."""
+
+XREF = "https://reportgen.invalid/anchor/"
+"""Marker URL for a link whose anchor is in another part (replaced when stitching)."""
+
+SIBLINGS = ("note.pdf", "appendix.pdf")
+"""Documents that link to each other: their links become relative ``GoToR`` actions."""
+
+GROUPS = 2
+"""Chapter groups after part 0. Fixed, so the page breaks never depend on the machine."""
+
+_ID = re.compile(r'\bid="([^"]+)"')
+_HREF = re.compile(r'href="#([^"]+)"')
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_CELL = re.compile(r"<t[dh]\b")
+_TAG = re.compile(r"<[^>]+>")
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def chapter_cost(html: str) -> float:
+    """Layout cost of a piece of body, in rough milliseconds of WeasyPrint time: table cells
+    dominate, then text; a figure costs about a tenth of a second. (Measured per chapter of
+    the 2026-08 appendix: 3.4 s for 2,891 cells and 61 k characters, 0.9 s for 290 cells,
+    10 k characters and 4 figures.)"""
+    figures = len(_SVG.findall(html))
+    rest = _SVG.sub("", html)
+    return len(_CELL.findall(rest)) + len(_TAG.sub("", rest)) / 25 + 100 * figures
+
+
+def split_chapters(body: str) -> tuple[str, tuple[str, ...]]:
+    """``(head, chapters)``: the body before its first chapter, and each chapter with
+    whatever follows it up to the next one."""
+    starts = [m.start() for m in CHAPTER.finditer(body)]
+    if not starts:
+        return body, ()
+    bounds = starts + [len(body)]
+    return body[:starts[0]], tuple(body[a:b] for a, b in zip(bounds, bounds[1:]))
+
+
+def _balanced_cut(costs: Sequence[float], groups: int) -> list[int]:
+    """Start indices of ``groups`` contiguous, non-empty groups minimising the largest
+    group's cost (exhaustive over cut points; a document has a dozen chapters)."""
+    n = len(costs)
+    if groups <= 1 or n <= 1:
+        return [0]
+    groups = min(groups, n)
+    prefix = [0.0]
+    for c in costs:
+        prefix.append(prefix[-1] + c)
+    best: tuple[float, list[int]] | None = None
+
+    def search(start: int, left: int, cuts: list[int], worst: float) -> None:
+        nonlocal best
+        if left == 1:
+            worst = max(worst, prefix[n] - prefix[start])
+            if best is None or worst < best[0] - 1e-9:
+                best = (worst, cuts)
+            return
+        for stop in range(start + 1, n - left + 2):
+            search(stop, left - 1, cuts + [stop], max(worst, prefix[stop] - prefix[start]))
+
+    search(0, groups, [0], 0.0)
+    return best[1]
+
+
+def plan_parts(body: str, groups: int = GROUPS) -> tuple[str, ...]:
+    """The body cut into parts: part 0 is everything up to the end of the first chapter;
+    the remaining chapters form ``groups`` contiguous groups of about equal
+    :func:`chapter_cost`, each starting with a ``part-start`` chapter (a page break).
+
+    A body with fewer than three chapters is one part. Joining the parts gives the body
+    back (:func:`with_part_breaks` adds the page breaks).
+    """
+    head, chapters = split_chapters(body)
+    if len(chapters) < 3:
+        return (body,)
+    rest = chapters[1:]
+    cuts = _balanced_cut([chapter_cost(c) for c in rest], groups)
+    return (head + chapters[0],) + tuple("".join(rest[a:b]) for a, b in zip(cuts, cuts[1:] + [len(rest)]))
+
+
+def with_part_breaks(body: str, groups: int = GROUPS) -> str:
+    """The body in one piece with the page breaks of its parts: each part after the first
+    starts with a ``part-start`` chapter (report.css breaks the page before it)."""
+    parts = plan_parts(body, groups)
+    return "".join(parts[:1] + tuple(CHAPTER.sub(PART_START, p, count=1) for p in parts[1:]))
+
+
+def link_across_parts(parts: Sequence[str]) -> tuple[str, ...]:
+    """Each part with its links to anchors of *other* parts written as :data:`XREF` URLs
+    (WeasyPrint drops a link whose anchor is not in the document)."""
+    ids = [set(_ID.findall(p)) for p in parts]
+    everywhere = set().union(*ids)
+    out = []
+    for part, own in zip(parts, ids):
+        out.append(_HREF.sub(lambda m, own=own: m.group(0) if m.group(1) in own or m.group(1) not in everywhere
+                             else f'href="{XREF}{m.group(1)}"', part))
+    return tuple(out)
+
+
+def linked_elsewhere(part: str) -> tuple[str, ...]:
+    """The anchors of other parts that ``part`` links to (after :func:`link_across_parts`)."""
+    return tuple(sorted(set(re.findall(f'href="{re.escape(XREF)}([^"]+)"', part))))
+
+
+def toc_style(pages: dict[str, int]) -> str:
+    """CSS giving each contents entry whose chapter is in another part its page number (its
+    link is an :data:`XREF` URL there, see :func:`link_across_parts`)."""
+    return "\n".join(f'nav.toc a[href="{XREF}{name}"]::after {{ content: leader(".") "{page}"; }}'
+                     for name, page in sorted(pages.items()))
+
+
+# --------------------------------------------------------------------------- rendering one part
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPart:
+    """One part as PDF bytes, with what stitching needs: its page count, where its anchors
+    are (page index within the part) and its headings for the outline as
+    ``(level, label, page index, left, top)`` in PDF points."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict
+    bookmarks: tuple
+
+
+def _numbered_margin_boxes(numbering: Callable[[int], tuple[int, int]]):
+    """A replacement for WeasyPrint's ``make_margin_boxes`` whose page counters are shifted:
+    at its first call (the part is laid out; ``state`` knows the part's page count) it asks
+    ``numbering(pages_in_part)`` for ``(first page number - 1, total pages)``."""
+    import weasyprint.layout as layout
+
+    original = layout.make_margin_boxes
+    asked: list[tuple[int, int]] = []
+
+    def make_margin_boxes(context, page, state):
+        counters = dict(state[1])
+        if not asked:
+            asked.append(numbering(int(counters["pages"][-1])))
+        offset, total = asked[0]
+        counters["page"] = [value + offset for value in counters.get("page", [0])]
+        counters["pages"] = [total]
+        return original(context, page, (state[0], counters, *state[2:]))
+
+    return original, make_margin_boxes
+
+
+def render_part(html: str, base_url: Path, numbering: Callable[[int], tuple[int, int]],
+                after_layout: Callable[[dict], None] | None = None) -> RenderedPart:
+    """Render one part; ``numbering`` gives its page numbers (see
+    :func:`_numbered_margin_boxes`); ``after_layout(anchors)`` is told where its anchors
+    are (page index within the part) before the PDF is written."""
+    import weasyprint
+    import weasyprint.layout as layout
+
+    original, numbered = _numbered_margin_boxes(numbering)
+    layout.make_margin_boxes = numbered
+    try:
+        document = weasyprint.HTML(string=html, base_url=str(base_url)).render()
+    finally:
+        layout.make_margin_boxes = original
+    anchors: dict[str, int] = {}
+    bookmarks = []
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+        height = page.height * 0.75
+        for level, label, (x, y), _state in page.bookmarks:
+            bookmarks.append((int(level), str(label), index, round(x * 0.75, 3), round(height - y * 0.75, 3)))
+    if after_layout is not None:
+        after_layout(anchors)
+    return RenderedPart(pdf=document.write_pdf(), pages=len(document.pages), anchors=anchors,
+                        bookmarks=tuple(bookmarks))
+
+
+# --------------------------------------------------------------------------- stitching
+
+
+def stitch(parts: Sequence[RenderedPart], title: str) -> bytes:
+    """One PDF from the rendered parts: pages in order, one outline, every anchor a named
+    destination, cross-part and sibling links resolved. Deterministic (fixed file id)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    starts = []
+    for part in parts:
+        starts.append(len(writer.pages))
+        writer.append(PdfReader(io.BytesIO(part.pdf)), import_outline=False)
+    for page in writer.pages:
+        for ref in page.get("/Annots", ArrayObject()):
+            annot = ref.get_object()
+            action = annot.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if uri.startswith(XREF):
+                del annot[NameObject("/A")]
+                annot[NameObject("/Dest")] = TextStringObject(uri[len(XREF):])
+            elif uri.startswith("file://"):
+                target, _, fragment = uri.rsplit("/", 1)[-1].partition("#")
+                if target in SIBLINGS:
+                    go = DictionaryObject({NameObject("/Type"): NameObject("/Action"),
+                                           NameObject("/S"): NameObject("/GoToR"),
+                                           NameObject("/F"): TextStringObject(target)})
+                    if fragment:
+                        go[NameObject("/D")] = TextStringObject(fragment)
+                    annot[NameObject("/A")] = go
+    _named_destinations(writer, parts, starts)
+    _outline(writer, parts, starts)
+    writer.add_metadata({"/Title": title, "/Producer": _producer()})
+    writer._ID = None  # no file id: pypdf would otherwise make one from the clock
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _producer() -> str:
+    import pypdf
+    import weasyprint
+
+    return f"WeasyPrint {weasyprint.__version__}; pypdf {pypdf.__version__} (reportgen.report.paged)"
+
+
+def _named_destinations(writer, parts: Sequence[RenderedPart], starts: Sequence[int]) -> None:
+    """Every part's anchors as named destinations of the stitched file (the first page an
+    anchor is on), in name order."""
+    names: dict[str, int] = {}
+    for part, start in zip(parts, starts):
+        for name, index in part.anchors.items():
+            names.setdefault(name, start + index)
+    existing = set(writer.named_destinations)
+    for name in sorted(names):
+        if name not in existing:
+            writer.add_named_destination(name, names[name])
+
+
+def _outline(writer, parts: Sequence[RenderedPart], starts: Sequence[int]) -> None:
+    """One outline from every part's headings, nested by level as WeasyPrint nests them."""
+    from pypdf.generic import Fit
+
+    stack: list[tuple[int, object]] = []
+    for part, start in zip(parts, starts):
+        for level, label, index, left, top in part.bookmarks:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            parent = stack[-1][1] if stack else None
+            item = writer.add_outline_item(title=label, page_number=start + index, parent=parent,
+                                           fit=Fit.xyz(left, top, 0), is_open=True)
+            stack.append((level, item))
+
+
+# --------------------------------------------------------------------------- the whole document
+
+
+def render_parts(whole_html: str, part_htmls: Sequence[str], part0_html: Callable[[dict], str], base_url: Path,
+                 title: str, parallel: bool = True) -> bytes:
+    """One document as one PDF, rendered in parts on several cores when ``parallel``.
+
+    ``whole_html`` is the document in one piece (with the parts' page breaks, see
+    :func:`with_part_breaks`); ``part_htmls`` are parts 1.. (after
+    :func:`link_across_parts`); ``part0_html(pages)`` returns part 0 given the page number
+    of every anchor of the other parts (for its contents list, see :func:`toc_style`).
+    In one process (``parallel=False``, or no ``fork``) the whole document is rendered in
+    one piece: the same pages and text, other bytes.
+    """
+    if parallel and part_htmls and "fork" in multiprocessing.get_all_start_methods():
+        rendered = _render_forked(list(part_htmls), base_url, part0_html)
+    else:
+        rendered = [render_part(whole_html, base_url, lambda pages: (0, pages))]
+    return stitch(rendered, title)
+
+
+def _part0_pages(html0: str, base_url: Path) -> int:
+    """Part 0's page count: its layout does not depend on the numbers filled in later."""
+    import weasyprint
+
+    return len(weasyprint.HTML(string=html0, base_url=str(base_url)).render().pages)
+
+
+def _global_anchor_pages(counts: Sequence[int], anchors: Sequence[dict], n0: int) -> dict[str, int]:
+    pages: dict[str, int] = {}
+    start = n0
+    for count, found in zip(counts, anchors):
+        for name, index in found.items():
+            pages.setdefault(name, start + index + 1)
+        start += count
+    return pages
+
+
+def _render_forked(rest: list[str], base_url: Path, part0_html) -> list[RenderedPart]:
+    ctx = multiprocessing.get_context("fork")
+    pipes, procs = [], []
+    try:
+        for html in rest:
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(child, html, base_url), daemon=True)
+            proc.start()
+            child.close()
+            pipes.append(parent)
+            procs.append(proc)
+        n0 = _part0_pages(part0_html({}), base_url)  # while the workers lay out
+        counts = [_receive(p, "pages") for p in pipes]
+        total, start = n0 + sum(counts), n0
+        for pipe, count in zip(pipes, counts):
+            pipe.send((start, total))
+            start += count
+        anchors = [_receive(p, "anchors") for p in pipes]
+        first = render_part(part0_html(_global_anchor_pages(counts, anchors, n0)), base_url, lambda _n: (0, total))
+        if first.pages != n0:
+            raise BuildError(f"the appendix's first part changed from {n0} to {first.pages} pages once its "
+                             "contents had page numbers")
+        rendered = [_receive(p, "part") for p in pipes]
+        return [first, *rendered]
+    finally:
+        for pipe in pipes:
+            pipe.close()
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+def _receive(pipe, what: str):
+    try:
+        kind, value = pipe.recv()
+    except EOFError:
+        raise BuildError(f"a PDF worker died before sending its {what}") from None
+    if kind == "error":
+        raise BuildError(value)
+    if kind != what:
+        raise BuildError(f"a PDF worker sent {kind!r} where {what!r} was expected")
+    return value
+
+
+def _worker(pipe, html: str, base_url: Path) -> None:  # pragma: no cover (child process)
+    import logging
+    import traceback
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    def numbering(pages: int) -> tuple[int, int]:
+        pipe.send(("pages", pages))
+        return pipe.recv()
+
+    try:
+        part = render_part(html, base_url, numbering, after_layout=lambda a: pipe.send(("anchors", a)))
+        pipe.send(("part", part))
+    except BaseException as exc:  # the parent raises it as a BuildError
+        try:
+            pipe.send(("error", f"PDF rendering failed: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
+        except Exception:
+            pass
+    finally:
+        pipe.close()
+
+
+__all__ = ["plan_parts", "with_part_breaks", "link_across_parts", "toc_style", "render_parts", "render_part",
+           "stitch", "RenderedPart", "linked_elsewhere", "chapter_cost", "split_chapters", "XREF", "GROUPS"]
