@@ -227,3 +227,13 @@ def test_real_pdfs_are_deterministic_and_the_note_is_short(config):
     assert a == b  # WeasyPrint output is byte-identical for the same HTML
     assert a["note.pdf"][:5] == b"%PDF-" and a["appendix.pdf"][:5] == b"%PDF-"
     assert 1 <= pdf_pages(a["note.pdf"]) <= 4
+
+
+def test_compiled_templates_are_cached_and_a_broken_cache_is_harmless(monkeypatch, tmp_path):
+    env = render_mod.make_environment()
+    assert isinstance(env.bytecode_cache, render_mod._QuietBytecodeCache)
+    cache = render_mod._QuietBytecodeCache(str(tmp_path / "missing"))  # a folder that does not exist
+    monkeypatch.setattr(render_mod, "_bytecode_cache", lambda: cache)
+    env = render_mod.make_environment()
+    assert "<html" in env.get_template("note.html").render(**{"narrative": {"title": "t"}, "month": "m", "body": "",
+                                                             "cfg": {"report": {"page_size": "A4"}}})
