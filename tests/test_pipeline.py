@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import stat
@@ -95,3 +96,29 @@ def test_utc_now_is_aware_utc():
     assert utc_now().tzinfo is dt.timezone.utc
     with pytest.raises(ValueError, match="now must be timezone-aware, got datetime.datetime\\(2026, 11, 2, 8, 30\\)"):
         utc_now(dt.datetime(2026, 11, 2, 8, 30))
+
+
+def test_analyses_run_with_one_blas_thread_here_and_in_the_forked_process(config, monkeypatch):
+    """Both processes of the analysis stage see one BLAS thread (pipeline.BLAS_THREADS), and the
+    caller's setting is restored afterwards."""
+    from threadpoolctl import threadpool_info
+
+    from reportgen import pipeline
+    from reportgen.analysis.common import NotTestable
+
+    def blas_threads():
+        return sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+
+    before = blas_threads()
+    seen = {}
+
+    def family(name, bundle, cfg, extra=None):
+        seen[name] = blas_threads()
+        return NotTestable(reason=f"{name} {blas_threads()}")
+
+    monkeypatch.setattr(pipeline, "run_family", family)
+    cfg = dataclasses.replace(config, analysis=dataclasses.replace(config.analysis, n_jobs=2))
+    results = pipeline.run_analyses(None, cfg)
+    assert results["regimes"].reason == "regimes [1]"  # computed in the forked process
+    assert all(v == [1] for v in seen.values()) and "events" in seen
+    assert blas_threads() == before
