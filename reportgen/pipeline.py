@@ -299,7 +299,9 @@ def build(
     context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
     # the run date belongs to the provenance (the folder is named after the data, not the run)
     context, document = {**context, "run_date": now.date()}, {**document, "run_date": now.date()}
-    pending = start_documents(context, pdf=pdf)  # report.html now; note.pdf and appendix.pdf render meanwhile
+    # report.html now; note.pdf and appendix.pdf render meanwhile (the appendix in parts on two
+    # cores with analysis.n_jobs >= 2, else in one piece: the same pages and text)
+    pending = start_documents(context, pdf=pdf, parallel=cfg.analysis.n_jobs >= 2)
     try:
         files = {"results.json": dumps(document).encode("utf-8")}
         files.update(export_tables(results, verdicts))  # tests.csv, verdicts.csv, figure_*.csv (+ Parquet)

@@ -163,7 +163,8 @@ def test_documents_are_byte_identical(config):
 def _fake_pdfs(monkeypatch):
     """Fake PDFs: the note's and the appendix's HTML lengths, in one piece or in parts."""
     monkeypatch.setattr(render_mod, "html_to_pdf", lambda html: b"%PDF-fake " + str(len(html)).encode())
-    monkeypatch.setattr(render_mod.PagedDocument, "pdf", lambda self, parallel: b"%PDF-fake " + str(len(self.whole)).encode())
+    monkeypatch.setattr(render_mod.PagedDocument, "pdf", lambda self, parallel, meanwhile=None: (
+        b"%PDF-fake " + str(len(self.whole)).encode(), meanwhile() if meanwhile else None))
 
 
 def test_pdf_failure_is_a_build_error(config, monkeypatch):

@@ -24,17 +24,27 @@ def chapter(cid: str, rows: int = 0, text: str = "") -> str:
 
 def test_plan_cuts_at_chapters_and_balances_the_later_groups():
     head = '<header><nav class="toc"><a href="#a">a</a></nav></header>\n'
-    body = head + chapter("a", 5) + chapter("b", 100) + chapter("c", 10) + chapter("d", 10) + chapter("e", 80)
+    body = head + chapter("a", 5) + chapter("b", 95) + chapter("c", 10) + chapter("d", 10) + chapter("e", 80)
     parts = paged.plan_parts(body)
-    assert len(parts) == 3
-    assert parts[0] == head + chapter("a", 5)  # heading, contents and the first chapter
-    assert parts[1] == chapter("b", 100)  # 100 rows against 10 + 10 + 80 (both cells per row count)
-    assert parts[2] == chapter("c", 10) + chapter("d", 10) + chapter("e", 80)
-    assert "".join(parts) == body
+    assert [p.heading for p in parts] == ["", "", ""]
+    assert parts[0].html == head  # the heading and contents alone
+    assert parts[1].html == chapter("a", 5) + chapter("b", 95)  # 100 rows against 10 + 10 + 80
+    assert parts[2].html == chapter("c", 10) + chapter("d", 10) + chapter("e", 80)
+    assert "".join(p.html for p in parts) == body
     whole = paged.with_part_breaks(body)
-    assert whole.count(paged.PART_START) == 2
-    assert whole.replace(" part-start", "") == body
-    assert paged.PART_START + ' id="b"' in whole and paged.PART_START + ' id="c"' in whole
+    assert whole == head + paged.PART_BREAK + parts[1].html + paged.PART_BREAK + parts[2].html
+
+
+def test_a_part_may_start_at_a_cut_inside_a_chapter_and_carries_its_heading():
+    tables = "".join(f"{paged.CUT if i else ''}<table>{'<tr><td>x</td></tr>' * 50}</table>" for i in range(4))
+    body = ('<header>h</header><section class="chapter" id="one"><h2 id="h-one">One</h2><p>short</p></section>'
+            f'<section class="chapter" id="two"><h2 id="h-two">Two <em>tables</em></h2>{tables}</section>')
+    head, blocks = paged.split_chapters(body)
+    assert head == "<header>h</header>" and len(blocks) == 5 and "".join(blocks) == body[len(head):]
+    parts = paged.plan_parts(body)
+    assert parts[2].html.startswith(paged.CUT + "<table>")  # inside chapter two
+    assert parts[2].heading == "<h2 >Two <em>tables</em></h2>"  # its heading, without the id
+    assert parts[1].heading == ""
 
 
 def test_balanced_cut_minimises_the_largest_group():
@@ -45,9 +55,9 @@ def test_balanced_cut_minimises_the_largest_group():
 
 
 def test_short_bodies_are_one_part():
-    assert paged.plan_parts("<p>x</p>") == ("<p>x</p>",)
-    body = chapter("a") + chapter("b")
-    assert paged.plan_parts(body) == (body,)
+    assert paged.plan_parts("<p>x</p>") == (paged.Part("<p>x</p>"),)
+    body = "<p>head</p>" + chapter("a")
+    assert paged.plan_parts(body) == (paged.Part(body),)
     assert paged.with_part_breaks(body) == body
 
 
@@ -60,8 +70,8 @@ def test_links_to_other_parts_become_marker_urls():
 
 
 def test_chapter_cost_counts_cells_text_and_figures():
-    assert paged.chapter_cost("<table><tr><td>a</td><th>b</th></tr></table>") == 2 + 2 / 25
-    assert paged.chapter_cost("<svg><text>many words here</text></svg>") == 100
+    assert paged.chapter_cost("<table><tr><td>a</td><th>b</th></tr></table>") == 2 + 2 / 27
+    assert paged.chapter_cost("<svg><text>many words here</text></svg>") == 120
 
 
 # --------------------------------------------------------------------------- real renders
@@ -126,7 +136,7 @@ def appendix(config):
                   for i in range(6))
     )
     doc = render_mod.paged_appendix(env, context, body)
-    return doc, doc.pdf(parallel=True), doc.pdf(parallel=False)
+    return doc, doc.pdf(parallel=True)[0], doc.pdf(parallel=False)[0]
 
 
 def test_parts_give_the_same_pages_text_links_and_outline_as_one_piece(appendix):
@@ -168,7 +178,8 @@ def test_links_across_parts_and_to_the_note_resolve(appendix):
 
 def test_parts_render_to_the_same_bytes_twice(appendix):
     doc, parts, _ = appendix
-    assert doc.pdf(parallel=True) == parts
+    assert doc.pdf(parallel=True) == (parts, None)
+    assert doc.pdf(parallel=True, meanwhile=lambda: "note") == (parts, "note")  # other work done while the parts render
     assert b"/ID" not in parts  # no clock-based file id
 
 

@@ -43,8 +43,12 @@ from reportgen.errors import BuildError
 CHAPTER = re.compile(r'<section class="chapter"')
 """Where a chapter starts in a document body (the templates' chapter sections)."""
 
-PART_START = '<section class="chapter part-start"'
-"""A chapter that starts a part: ``section.part-start`` breaks before it (report.css)."""
+CUT = "<!--part-cut-->"
+"""Where the templates allow a part to start inside a chapter (between two whole tables or
+two detail sections); a part may also start at any chapter."""
+
+PART_BREAK = '<div class="part-start"></div>'
+"""A page break (report.css), where a part starts, in the document rendered in one piece."""
 
 XREF = "https://reportgen.invalid/anchor/"
 """Marker URL for a link whose anchor is in another part (replaced when stitching)."""
@@ -53,36 +57,39 @@ SIBLINGS = ("note.pdf", "appendix.pdf")
 """Documents that link to each other: their links become relative ``GoToR`` actions."""
 
 GROUPS = 2
-"""Chapter groups after part 0. Fixed, so the page breaks never depend on the machine."""
+"""Parts after part 0. Fixed, so the page breaks never depend on the machine."""
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _HREF = re.compile(r'href="#([^"]+)"')
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 _CELL = re.compile(r"<t[dh]\b")
 _TAG = re.compile(r"<[^>]+>")
+_H2 = re.compile(r"<h2\b[^>]*>.*?</h2>", re.S)
+_BLOCK = re.compile(f'(?={re.escape(CUT)})|(?={CHAPTER.pattern})')
 
 
 # --------------------------------------------------------------------------- the plan
 
 
 def chapter_cost(html: str) -> float:
-    """Layout cost of a piece of body, in rough milliseconds of WeasyPrint time: table cells
-    dominate, then text; a figure costs about a tenth of a second. (Measured per chapter of
-    the 2026-08 appendix: 3.4 s for 2,891 cells and 61 k characters, 0.9 s for 290 cells,
-    10 k characters and 4 figures.)"""
+    """Layout and drawing cost of a piece of body in WeasyPrint, in rough milliseconds:
+    1 per table cell, 1 per 27 characters of text, 120 per figure. (Least squares over the
+    ten chapters of the 2026-08 appendix, each rendered alone: from 0.1 s for 1.6 k
+    characters to 8.3 s for 4,857 cells, 80 k characters and 3 figures.)"""
     figures = len(_SVG.findall(html))
     rest = _SVG.sub("", html)
-    return len(_CELL.findall(rest)) + len(_TAG.sub("", rest)) / 25 + 100 * figures
+    return len(_CELL.findall(rest)) + len(_TAG.sub("", rest)) / 27 + 120 * figures
 
 
 def split_chapters(body: str) -> tuple[str, tuple[str, ...]]:
-    """``(head, chapters)``: the body before its first chapter, and each chapter with
-    whatever follows it up to the next one."""
+    """``(head, blocks)``: the body before its first chapter, and the blocks a part may
+    start at -- each chapter, cut again at every :data:`CUT` inside it."""
     starts = [m.start() for m in CHAPTER.finditer(body)]
     if not starts:
         return body, ()
-    bounds = starts + [len(body)]
-    return body[:starts[0]], tuple(body[a:b] for a, b in zip(bounds, bounds[1:]))
+    rest = body[starts[0]:]
+    bounds = sorted({m.start() for m in _BLOCK.finditer(rest)} | {0})
+    return body[:starts[0]], tuple(rest[a:b] for a, b in zip(bounds, bounds[1:] + [len(rest)]) if rest[a:b])
 
 
 def _balanced_cut(costs: Sequence[float], groups: int) -> list[int]:
@@ -111,27 +118,45 @@ def _balanced_cut(costs: Sequence[float], groups: int) -> list[int]:
     return best[1]
 
 
-def plan_parts(body: str, groups: int = GROUPS) -> tuple[str, ...]:
-    """The body cut into parts: part 0 is everything up to the end of the first chapter;
-    the remaining chapters form ``groups`` contiguous groups of about equal
-    :func:`chapter_cost`, each starting with a ``part-start`` chapter (a page break).
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of the body; ``heading`` is the ``<h2>`` of the chapter it starts inside
+    (empty when it starts with a chapter or is part 0), carried invisibly so its pages get
+    the chapter's running header."""
 
-    A body with fewer than three chapters is one part. Joining the parts gives the body
+    html: str
+    heading: str = ""
+
+
+def plan_parts(body: str, groups: int = GROUPS) -> tuple[Part, ...]:
+    """The body cut into parts: part 0 is everything before the first chapter (the
+    document's heading and contents); the chapters, cut at chapters and :data:`CUT`
+    points, form ``groups`` contiguous parts of about equal :func:`chapter_cost`, each on
+    new pages.
+
+    A body with fewer than two blocks is one part. Joining the parts' html gives the body
     back (:func:`with_part_breaks` adds the page breaks).
     """
-    head, chapters = split_chapters(body)
-    if len(chapters) < 3:
-        return (body,)
-    rest = chapters[1:]
-    cuts = _balanced_cut([chapter_cost(c) for c in rest], groups)
-    return (head + chapters[0],) + tuple("".join(rest[a:b]) for a, b in zip(cuts, cuts[1:] + [len(rest)]))
+    head, blocks = split_chapters(body)
+    if len(blocks) < 2:
+        return (Part(body),)
+    cuts = _balanced_cut([chapter_cost(b) for b in blocks], groups)
+    parts = [Part(head)]
+    for a, b in zip(cuts, cuts[1:] + [len(blocks)]):
+        html = "".join(blocks[a:b])
+        heading = ""
+        if not CHAPTER.match(html):
+            before = _H2.findall("".join(blocks[:a]))
+            heading = _ID.sub("", before[-1]) if before else ""
+        parts.append(Part(html, heading))
+    return tuple(parts)
 
 
 def with_part_breaks(body: str, groups: int = GROUPS) -> str:
     """The body in one piece with the page breaks of its parts: each part after the first
-    starts with a ``part-start`` chapter (report.css breaks the page before it)."""
+    starts with :data:`PART_BREAK`."""
     parts = plan_parts(body, groups)
-    return "".join(parts[:1] + tuple(CHAPTER.sub(PART_START, p, count=1) for p in parts[1:]))
+    return "".join([parts[0].html] + [PART_BREAK + p.html for p in parts[1:]])
 
 
 def link_across_parts(parts: Sequence[str]) -> tuple[str, ...]:
@@ -301,8 +326,11 @@ def _outline(writer, parts: Sequence[RenderedPart], starts: Sequence[int]) -> No
 
 
 def render_parts(whole_html: str, part_htmls: Sequence[str], part0_html: Callable[[dict], str], base_url: Path,
-                 title: str, parallel: bool = True) -> bytes:
-    """One document as one PDF, rendered in parts on several cores when ``parallel``.
+                 title: str, parallel: bool = True, meanwhile: Callable[[], object] | None = None
+                 ) -> tuple[bytes, object]:
+    """One document as one PDF, rendered in parts on several cores when ``parallel``;
+    returns the PDF and the result of ``meanwhile()`` (other work, done here while the
+    parts are laid out elsewhere; None without it).
 
     ``whole_html`` is the document in one piece (with the parts' page breaks, see
     :func:`with_part_breaks`); ``part_htmls`` are parts 1.. (after
@@ -312,10 +340,11 @@ def render_parts(whole_html: str, part_htmls: Sequence[str], part0_html: Callabl
     one piece: the same pages and text, other bytes.
     """
     if parallel and part_htmls and "fork" in multiprocessing.get_all_start_methods():
-        rendered = _render_forked(list(part_htmls), base_url, part0_html)
+        rendered, extra = _render_forked(list(part_htmls), base_url, part0_html, meanwhile)
     else:
+        extra = meanwhile() if meanwhile is not None else None
         rendered = [render_part(whole_html, base_url, lambda pages: (0, pages))]
-    return stitch(rendered, title)
+    return stitch(rendered, title), extra
 
 
 def _part0_pages(html0: str, base_url: Path) -> int:
@@ -335,7 +364,7 @@ def _global_anchor_pages(counts: Sequence[int], anchors: Sequence[dict], n0: int
     return pages
 
 
-def _render_forked(rest: list[str], base_url: Path, part0_html) -> list[RenderedPart]:
+def _render_forked(rest: list[str], base_url: Path, part0_html, meanwhile) -> tuple[list[RenderedPart], object]:
     ctx = multiprocessing.get_context("fork")
     pipes, procs = [], []
     try:
@@ -347,6 +376,7 @@ def _render_forked(rest: list[str], base_url: Path, part0_html) -> list[Rendered
             pipes.append(parent)
             procs.append(proc)
         n0 = _part0_pages(part0_html({}), base_url)  # while the workers lay out
+        extra = meanwhile() if meanwhile is not None else None
         counts = [_receive(p, "pages") for p in pipes]
         total, start = n0 + sum(counts), n0
         for pipe, count in zip(pipes, counts):
@@ -358,7 +388,7 @@ def _render_forked(rest: list[str], base_url: Path, part0_html) -> list[Rendered
             raise BuildError(f"the appendix's first part changed from {n0} to {first.pages} pages once its "
                              "contents had page numbers")
         rendered = [_receive(p, "part") for p in pipes]
-        return [first, *rendered]
+        return [first, *rendered], extra
     finally:
         for pipe in pipes:
             pipe.close()
@@ -404,5 +434,5 @@ def _worker(pipe, html: str, base_url: Path) -> None:  # pragma: no cover (child
         pipe.close()
 
 
-__all__ = ["plan_parts", "with_part_breaks", "link_across_parts", "toc_style", "render_parts", "render_part",
+__all__ = ["plan_parts", "with_part_breaks", "Part", "CUT", "link_across_parts", "toc_style", "render_parts", "render_part",
            "stitch", "RenderedPart", "linked_elsewhere", "chapter_cost", "split_chapters", "XREF", "GROUPS"]

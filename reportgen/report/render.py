@@ -120,16 +120,18 @@ class PagedDocument:
     parts: tuple[str, ...]
     first: object  # Callable[[dict], str]
 
-    def pdf(self, parallel: bool) -> bytes:
-        """PDF bytes: in parts on several cores when ``parallel``, else in one piece."""
+    def pdf(self, parallel: bool, meanwhile=None) -> tuple[bytes, object]:
+        """PDF bytes, in parts on several cores when ``parallel``, else in one piece; and the
+        result of ``meanwhile()``, run while the parts are laid out (None without it)."""
         from reportgen.report import paged
 
         if not parallel or not self.parts:
-            return html_to_pdf(self.whole)
+            extra = meanwhile() if meanwhile is not None else None
+            return html_to_pdf(self.whole), extra
         _quiet_weasyprint()
         try:
             return paged.render_parts(self.whole, self.parts, self.first, TEMPLATES_DIR, _title(self.whole),
-                                      parallel=True)
+                                      parallel=True, meanwhile=meanwhile)
         except BuildError:
             raise
         except Exception as exc:  # weasyprint has no single exception type
@@ -259,8 +261,10 @@ def screen_version(body: str) -> str:
 
 
 def pdf_documents(note_html: str, appendix: PagedDocument, parallel: bool = True) -> dict[str, bytes]:
-    """``note.pdf`` and ``appendix.pdf``; the appendix in parts on two cores when ``parallel``."""
-    return {"note.pdf": html_to_pdf(note_html), "appendix.pdf": appendix.pdf(parallel)}
+    """``note.pdf`` and ``appendix.pdf``; the appendix in parts on two cores when ``parallel``
+    (the note renders meanwhile)."""
+    appendix_pdf, note_pdf = appendix.pdf(parallel, meanwhile=lambda: html_to_pdf(note_html))
+    return {"note.pdf": note_pdf, "appendix.pdf": appendix_pdf}
 
 
 def _render(env: jinja2.Environment, template: str, context: dict) -> str:
@@ -362,9 +366,11 @@ def paged_appendix(env: jinja2.Environment, context: dict, body: str) -> PagedDo
     """The appendix as one document and as the parts of :func:`reportgen.report.paged.plan_parts`."""
     from reportgen.report import paged
 
-    parts = paged.link_across_parts(paged.plan_parts(body))
+    plan = paged.plan_parts(body)
+    parts = paged.link_across_parts([p.html for p in plan])
     whole = _render(env, "appendix.html", {**context, "body": Markup(paged.with_part_breaks(body))})
-    later = tuple(_render(env, "appendix.html", {**context, "body": Markup(p), "continued": True}) for p in parts[1:])
+    later = tuple(_render(env, "appendix.html", {**context, "body": Markup(html), "continued": Markup(part.heading)})
+                  for part, html in zip(plan[1:], parts[1:]))
 
     linked = paged.linked_elsewhere(parts[0])
 
