@@ -269,7 +269,7 @@ def build(
     The folder is named after the data's last complete month (:func:`report_month`).
     """
     from reportgen.report.context import build_context
-    from reportgen.report.render import start_documents
+    from reportgen.report.render import preload_pdf_engine, start_documents
     from reportgen.report.tables import export_files as export_tables
     from reportgen.verdict import decide_all
 
@@ -296,7 +296,8 @@ def build(
     month = report_month(bundle.as_of)
     folder = out / report_folder_name(bundle.as_of, as_of)
     progress("tables")
-    context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month))
+    context, document = build_context(cfg, bundle, results, verdicts, month, previous_results(out, month),
+                                      meanwhile=preload_pdf_engine if pdf else None)
     # the run date belongs to the provenance (the folder is named after the data, not the run)
     context, document = {**context, "run_date": now.date()}, {**document, "run_date": now.date()}
     # report.html now; note.pdf and appendix.pdf render meanwhile (the appendix in parts on two

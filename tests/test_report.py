@@ -105,3 +105,12 @@ def test_template_typo_is_a_build_error(tmp_path):
     (tmp_path / "t.html").write_text("{{ nope.attr }}")
     with pytest.raises(BuildError, match="template error"):
         render_html({}, make_environment(tmp_path), "t.html")
+
+
+def test_figures_are_drawn_while_this_process_does_other_work():
+    from reportgen.report import context as ctx_mod
+
+    order = []
+    figs, extra = ctx_mod.family_figures({}, (), meanwhile=lambda: order.append("meanwhile") or 7)
+    assert figs == {"note": {}} and extra == 7 and order == ["meanwhile"]
+    assert ctx_mod.DRAWING_ORDER[0] == "regimes"  # the longest job starts first

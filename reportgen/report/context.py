@@ -10,6 +10,7 @@ import importlib
 import multiprocessing
 import platform
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -99,9 +100,10 @@ def _draw(job: str) -> dict[str, str]:
             for name, svg in mod.figures(arg).items()}
 
 
-def _draw_all(jobs: dict) -> dict[str, dict[str, str]]:
+def _draw_all(jobs: dict, meanwhile: Callable[[], object] | None = None) -> tuple[dict[str, dict[str, str]], object]:
     """Draw the figure jobs two at a time in forked processes, longest first (matplotlib
-    holds the GIL; the build is otherwise single-threaded, so the second core is free here)."""
+    holds the GIL); this process runs ``meanwhile()`` while they draw. Returns the figures
+    and what ``meanwhile`` returned (None without it)."""
     global _JOBS
     _JOBS = jobs
     try:
@@ -109,17 +111,22 @@ def _draw_all(jobs: dict) -> dict[str, dict[str, str]]:
         names = sorted(jobs, key=lambda n: (rank.get(n, len(rank)), n))
         if len(names) > 1 and "fork" in multiprocessing.get_all_start_methods():
             with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
-                drawn = list(pool.map(_draw, names))
+                pending = pool.map(_draw, names)  # submitted now; the workers are forked here
+                extra = meanwhile() if meanwhile is not None else None
+                drawn = list(pending)
         else:
+            extra = meanwhile() if meanwhile is not None else None
             drawn = [_draw(n) for n in names]
-        return dict(zip(names, drawn, strict=True))
+        return dict(zip(names, drawn, strict=True)), extra
     finally:
         _JOBS = {}
 
 
-def family_figures(results: dict, verdicts: tuple = ()) -> dict[str, dict[str, str]]:
+def family_figures(results: dict, verdicts: tuple = (), meanwhile: Callable[[], object] | None = None
+                   ) -> tuple[dict[str, dict[str, str]], object]:
     """SVG figures per family (empty dict for NotTestable results or families without figures),
-    plus the note's ``"note"``: the claim scorecard and the articles' forecast.
+    plus the note's ``"note"``: the claim scorecard and the articles' forecast; and the result
+    of ``meanwhile()``, which this process runs while two others draw.
 
     Each SVG is made safe to inline (ids unique per figure: ``<family>-<name>-...``) and
     carries its alternative text (:func:`reportgen.report.figures.base.finalize_svg`).
@@ -131,10 +138,10 @@ def family_figures(results: dict, verdicts: tuple = ()) -> dict[str, dict[str, s
     events = results.get("events")
     if events is not None and not isinstance(events, NotTestable):
         jobs["note-forecast"] = (NOTE_FIGURES["forecast"], events)
-    drawn = _draw_all(jobs)
+    drawn, extra = _draw_all(jobs, meanwhile)
     figs = {family: drawn.get(family, {}) for family in results}  # the families' order
     figs["note"] = {name: svg for job in ("note-scorecard", "note-forecast") for name, svg in drawn.get(job, {}).items()}
-    return figs
+    return figs, extra
 
 
 def appendix_test_rows(results: dict) -> tuple[dict, ...]:
@@ -179,12 +186,21 @@ def build_document(cfg: Config, bundle: DataBundle, results: dict, verdicts: tup
 
 
 def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tuple[ClaimVerdict, ...],
-                  month: str, previous: dict | None) -> tuple[dict, dict]:
-    """Return (template context, results.json document)."""
+                  month: str, previous: dict | None, meanwhile: Callable[[], object] | None = None
+                  ) -> tuple[dict, dict]:
+    """Return (template context, results.json document). The figures are drawn in two other
+    processes while this one builds the document (and runs ``meanwhile()``, if given)."""
     specs = claim_specs(cfg)
     software = software_versions()
-    draft = build_document(cfg, bundle, results, verdicts, month, (), software)
-    changes = compare_with_previous(to_jsonable(draft), previous)
+
+    def document_and_changes():
+        draft = build_document(cfg, bundle, results, verdicts, month, (), software)
+        changes = compare_with_previous(to_jsonable(draft), previous)
+        if meanwhile is not None:
+            meanwhile()
+        return draft, changes
+
+    figures, (draft, changes) = family_figures(results, verdicts, document_and_changes)
     document = {**draft, "changes": changes}
     context = {
         "cfg": cfg,
@@ -203,7 +219,7 @@ def build_context(cfg: Config, bundle: DataBundle, results: dict, verdicts: tupl
         "changes": changes,
         "has_previous": previous is not None,
         "previous_month": (previous or {}).get("report_month", ""),
-        "figures": family_figures(results, verdicts),
+        "figures": figures,
         "claim_figures": CLAIM_FIGURES,
         "test_rows": appendix_test_rows(results),
         "software": software,

@@ -95,6 +95,13 @@ def html_to_pdf(html: str, base_url: Path = TEMPLATES_DIR) -> bytes:
         raise BuildError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
 
 
+def preload_pdf_engine() -> None:
+    """Import WeasyPrint and pypdf (about 0.6 s) in this process, so the processes forked
+    later to render the PDFs inherit them instead of each importing them again."""
+    import pypdf  # noqa: F401
+    import weasyprint  # noqa: F401
+
+
 def _quiet_weasyprint() -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
