@@ -29,6 +29,16 @@ def test_placebo_means_equal_reference_loop():
     np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-8)
 
 
+def test_placebo_upper_pvalue_batched_equals_placebo_pvalue():
+    rng = np.random.default_rng(11)
+    null = np.round(rng.standard_normal((6, 40)), 1)  # ties with the real values
+    real = np.r_[null[0, 3], null[1, 0], 0.0, -5.0, 5.0, 0.25]
+    up = es.placebo_upper_pvalue(real, null)
+    assert up.shape == (6,)
+    assert up.tolist() == [es.placebo_pvalue(r, z)[0] for r, z in zip(real, null, strict=True)]
+    assert es.placebo_pvalue(5.0, null[4])[0] == 1 / 41 and es.placebo_upper_pvalue(-5.0, null[3]) == 1.0
+
+
 def test_placebo_test_batch_equals_reference_on_same_indices():
     rng = np.random.default_rng(2)
     e = np.array([30, 130, 250])

@@ -104,3 +104,52 @@ def test_timing_rule_spa_detects_a_rule_that_beats_buy_and_hold():
     assert res.rules[1].ann_return > res.buy_hold.ann_return
     with pytest.raises(InsufficientDataError, match="need 250 daily returns of X"):
         oos.timing_rules("X", price.iloc[:100], {"good": ()}, (1,), 99, 10, 1)
+
+
+def _spa_losses(seed: int, T: int = 400, k: int = 5):
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal((T, k + 1))
+    for t in range(1, T):  # serially correlated losses
+        e[t] += 0.4 * e[t - 1]
+    return e[:, 0], e[:, 1:] + np.linspace(-0.15, 0.1, k)
+
+
+@pytest.mark.parametrize(("seed", "block", "reps"), [(1, 10, 199), (2, 21, 130), (3, 1, 64), (4, 5, 1)])
+def test_spa_pvalues_equal_arch_bit_for_bit(seed, block, reps):
+    """Golden: the same p-values as arch's SPA (stationary bootstrap, studentised, not nested)
+    from the same Generator, which ends in the same state (the same draws were made)."""
+    from arch.bootstrap import SPA
+
+    bench, models = _spa_losses(seed)
+    g_arch, g_ours = np.random.default_rng(seed), np.random.default_rng(seed)
+    spa = SPA(bench, models, block_size=block, reps=reps, bootstrap="stationary", studentize=True, seed=g_arch)
+    spa.compute()
+    ours = oos.spa_pvalues(bench, models, block, reps, g_ours)
+    assert ours == tuple(float(spa.pvalues[k]) for k in ("lower", "consistent", "upper"))
+    assert g_ours.bit_generator.state == g_arch.bit_generator.state
+    ld = bench[:, None] - models
+    np.testing.assert_array_equal(oos._spa_valid_columns(ld, block), spa._valid_columns)
+    np.testing.assert_array_equal(oos._spa_variances_reference(ld, block), spa._loss_diff_var)
+
+
+def test_spa_valid_columns_use_exact_variances_only_near_the_threshold(monkeypatch):
+    """The FFT variances decide a column only when it is clearly on one side of arch's
+    threshold; a column placed on the threshold is decided by arch's own variances."""
+    from arch.bootstrap import SPA
+
+    bench, models = _spa_losses(7, T=300, k=3)
+    ld = bench[:, None] - models
+    calls = []
+    exact = oos._spa_variances_reference
+    monkeypatch.setattr(oos, "_spa_variances_reference", lambda *a: calls.append(1) or exact(*a))
+    oos._spa_valid_columns(ld, 10)
+    assert calls == []
+    thr = oos._spa_threshold(exact(ld, 10), ld.shape[0])
+    models = models.copy()
+    models[:, 1] += ld[:, 1].mean() - thr[1]  # column 1's mean loss differential now sits on its threshold
+    ld = bench[:, None] - models
+    valid = oos._spa_valid_columns(ld, 10)
+    assert calls == [1]
+    spa = SPA(bench, models, block_size=10, reps=10, seed=1)
+    spa.compute()
+    np.testing.assert_array_equal(valid, spa._valid_columns)

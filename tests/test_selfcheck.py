@@ -54,9 +54,16 @@ def test_stationary_bootstrap_indices_match_reference():
     rng = np.random.default_rng(1)
     start = rng.integers(0, 50, size=(7, 50))
     restart = rng.random((7, 50)) < 0.2
-    fast = rs._stationary_indices_from(start, restart)
+    fast = rs.stationary_bootstrap_indices_from(start, restart)
     ref = rs.stationary_bootstrap_indices_reference(start, restart)
     np.testing.assert_array_equal(fast, ref)
+    for shape in ((2, 3, 9), (4, 1), (3, 0)):  # more leading axes, one-step and empty paths
+        n = shape[-1]
+        start = rng.integers(0, max(n, 1), size=shape)
+        restart = rng.random(shape) < 0.3
+        rows = int(np.prod(shape[:-1]))
+        ref = rs.stationary_bootstrap_indices_reference(start.reshape(rows, n), restart.reshape(rows, n))
+        np.testing.assert_array_equal(rs.stationary_bootstrap_indices_from(start, restart), ref.reshape(shape))
     idx = rs.stationary_bootstrap_indices(50, 7, 5.0, np.random.default_rng(2))
     assert idx.shape == (7, 50) and idx.min() >= 0 and idx.max() < 50
 

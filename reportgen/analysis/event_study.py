@@ -335,11 +335,20 @@ def placebo_test_batch_reference(returns, event_idx, horizon, positions) -> np.n
 # --------------------------------------------------------------------------- summaries
 
 
+def placebo_upper_pvalue(real, null) -> np.ndarray:
+    """One-sided placebo p-value ``(1 + #{null >= real}) / (1 + m)`` (H1: ``real`` exceeds the
+    placebo values), for many tests at once: ``real`` (...), ``null`` (..., m). The upper
+    p-value of :func:`placebo_pvalue`, which calls it."""
+    null = np.asarray(null, dtype=float)
+    real = np.asarray(real, dtype=float)
+    return (1.0 + np.sum(null >= real[..., None], axis=-1)) / (1.0 + null.shape[-1])
+
+
 def placebo_pvalue(real: float, null: np.ndarray) -> tuple[float, float, float]:
     """(upper p, lower p, percentile) of ``real`` in the placebo distribution ``null``."""
     null = np.asarray(null, dtype=float)
     m = null.size
-    upper = (1.0 + np.sum(null >= real)) / (1.0 + m)
+    upper = placebo_upper_pvalue(real, null.ravel())
     lower = (1.0 + np.sum(null <= real)) / (1.0 + m)
     pct = float(np.mean(null < real) + 0.5 * np.mean(null == real))
     return float(upper), float(lower), pct

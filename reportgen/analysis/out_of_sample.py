@@ -187,8 +187,6 @@ def timing_rules(asset: str, crypto: pd.Series, events: dict[str, tuple], holds:
     """Hold crypto ``hold`` months after each breakout, cash otherwise, vs buy-and-hold; SPA test
     over every (definition, hold) variant against buy-and-hold (loss = minus daily log return).
     """
-    from arch.bootstrap import SPA
-
     s = np.log(crypto.dropna())
     r = s.diff().dropna()
     days = r.index
@@ -202,9 +200,121 @@ def timing_rules(asset: str, crypto: pd.Series, events: dict[str, tuple], holds:
             rr = r.to_numpy() * pos
             rules.append(performance(f"{name}, hold {h}m", name, h, rr, pos))
             ret_cols.append(rr)
-    spa = SPA(-r.to_numpy(), -np.column_stack(ret_cols), block_size=block, reps=reps,
-              bootstrap="stationary", studentize=True, seed=np.random.default_rng(seed))
-    spa.compute()
-    pv = spa.pvalues
-    return TimingResult(asset, bh, tuple(rules), float(pv["consistent"]), float(pv["lower"]),
-                        float(pv["upper"]), reps, block, as_date(days[0]), as_date(days[-1]))
+    lower, consistent, upper = spa_pvalues(-r.to_numpy(), -np.column_stack(ret_cols), block, reps,
+                                           np.random.default_rng(seed))
+    return TimingResult(asset, bh, tuple(rules), consistent, lower, upper, reps, block,
+                        as_date(days[0]), as_date(days[-1]))
+
+
+SPA_CHUNK = 64  # bootstrap paths summed at a time in :func:`spa_pvalues` (bounds memory: T x 64 x k)
+
+
+def spa_pvalues(benchmark: np.ndarray, models: np.ndarray, block: int, reps: int,
+                rng: np.random.Generator) -> tuple[float, float, float]:
+    """Hansen's (2005) test for superior predictive ability: (lower, consistent, upper) p-values.
+
+    H0: no model has a lower expected loss than the benchmark; H1: at least one has.
+
+    Parameters
+    ----------
+    benchmark : array (T,), the benchmark's losses
+    models : array (T, k), the models' losses
+    block : mean block length of the stationary bootstrap
+    reps : bootstrap replications
+    rng : numpy Generator (advanced by the draws)
+
+    Returns
+    -------
+    (lower, consistent, upper) : float
+        The same numbers, bit for bit, as ``arch.bootstrap.SPA(benchmark, models,
+        block_size=block, reps=reps, bootstrap="stationary", studentize=True, seed=rng)``
+        followed by ``compute()`` (arch 8), which this replaces.
+
+    Notes
+    -----
+    The draws are arch's: per replication ``rng.integers(T, size=T)`` start positions, then
+    ``rng.random(T)`` uniforms, a block continuing where ``u > 1 / block``. arch averages each
+    resample three times in a Python loop; here each resample is summed once, ``SPA_CHUNK``
+    resamples at a time in one reduction over the time axis -- the same additions in the same
+    order (row by row), so the same floating-point results. The asymptotic variances only decide
+    which models count for the consistent p-value (:func:`_spa_valid_columns`).
+
+    References
+    ----------
+    Hansen, P. R. (2005). A test for superior predictive ability. JBES 23, 365-380.
+    """
+    from reportgen.analysis.resampling import stationary_bootstrap_indices_from
+
+    ld = np.asarray(benchmark, dtype=float)[:, None] - np.asarray(models, dtype=float)
+    T = ld.shape[0]
+    p = 1.0 / block
+    upper_mean = ld.mean(0)
+    consistent_mean = upper_mean.copy()
+    consistent_mean[~_spa_valid_columns(ld, block)] = 0.0
+    lower_mean = upper_mean.copy()
+    lower_mean[lower_mean < 0] = 0.0
+    means = np.stack([lower_mean, consistent_mean, upper_mean])  # (3, k)
+    max_loss_diff = np.max(upper_mean)
+    exceed = np.zeros(3, dtype=np.int64)
+    for r0 in range(0, reps, SPA_CHUNK):
+        m = min(SPA_CHUNK, reps - r0)
+        start = np.empty((m, T), dtype=np.int64)
+        u = np.empty((m, T))
+        for i in range(m):  # arch's order of draws
+            start[i] = rng.integers(T, size=T, dtype=np.int64)
+            u[i] = rng.random(T)
+        idx = stationary_bootstrap_indices_from(start, u <= p)  # (m, T)
+        star_mean = np.take(ld, idx.T, axis=0).sum(axis=0) / T  # (m, k), summed over time row by row
+        vals = star_mean[:, None, :] - means[None, :, :]  # (m, 3, k)
+        exceed += (vals.max(axis=2) > max_loss_diff).sum(axis=0)
+    lower, consistent, upper = (float(c / reps) for c in exceed)
+    return lower, consistent, upper
+
+
+def _spa_variances_reference(ld: np.ndarray, block: int) -> np.ndarray:
+    """arch's SPA variance of each mean loss differential (stationary-bootstrap kernel, all
+    ``T - 1`` lags, one lag at a time): the exact numbers, O(T^2 k)."""
+    t = ld.shape[0]
+    p = 1.0 / block
+    demeaned = ld - ld.mean(axis=0)
+    variances = np.sum(demeaned**2, 0) / t
+    for i in range(1, t):
+        kappa = ((1.0 - (i / t)) * ((1 - p) ** i)) + ((i / t) * ((1 - p) ** (t - i)))
+        variances += 2 * kappa * np.sum(demeaned[: (t - i), :] * demeaned[i:, :], 0) / t
+    return variances
+
+
+def _spa_threshold(variances: np.ndarray, t: int) -> np.ndarray:
+    return -1.0 * np.sqrt((variances / t) * 2 * np.log(np.log(t)))
+
+
+def _spa_valid_columns(ld: np.ndarray, block: int) -> np.ndarray:
+    """The models that count for the consistent SPA p-value: mean loss differential at least
+    ``-sqrt(var / T * 2 log log T)`` (arch's rule, with arch's variances).
+
+    The variances only enter through this comparison. They are computed with FFT
+    autocovariances (O(T log T)) and a bound on their distance from arch's lag-by-lag sums
+    (64 eps (1 + 2 sum kappa) sum d^2, over 16 times the rounding-error bound of either
+    computation); only when a comparison falls within that bound are arch's exact variances
+    computed (:func:`_spa_variances_reference`). Either way the answer is arch's.
+    """
+    t, _ = ld.shape
+    p = 1.0 / block
+    mean = ld.mean(0)
+    demeaned = ld - mean
+    nfft = 1 << int(2 * t - 1).bit_length()
+    f = np.fft.rfft(demeaned, n=nfft, axis=0)
+    acov = np.fft.irfft(f * np.conj(f), n=nfft, axis=0)[:t]  # acov[i] = sum_r d_r d_{r+i}
+    i = np.arange(1, t)
+    kappa = (1.0 - i / t) * (1 - p) ** i + (i / t) * (1 - p) ** (t - i)
+    var = acov[0] / t + (2 * kappa / t) @ acov[1:]
+    ss = np.sum(demeaned**2, 0)
+    bound = 64 * np.finfo(float).eps * (1.0 + 2.0 * kappa.sum()) * ss
+    lo, hi = var - bound, var + bound
+    with np.errstate(invalid="ignore"):
+        sure_valid = (lo > 0) & (mean >= _spa_threshold(np.maximum(lo, 0.0), t))
+        sure_invalid = (lo > 0) & (mean < _spa_threshold(hi, t))
+    if np.all(sure_valid | sure_invalid):
+        return sure_valid
+    with np.errstate(invalid="ignore"):
+        return mean >= _spa_threshold(_spa_variances_reference(ld, block), t)

@@ -79,7 +79,7 @@ from reportgen.analysis.common import NotTestable, as_date
 from reportgen.analysis.event_study import (
     build_windows,
     placebo_positions,
-    placebo_pvalue,
+    placebo_upper_pvalue,
     wilson_interval,
 )
 from reportgen.analysis.granger import granger_design, wild_bootstrap_granger_batch
@@ -640,7 +640,8 @@ def simulate_placebo_design(
     -------
     dict with ``pvalue`` = ``pvalue_dir`` (E, n_sim): the upper p-value of
     :func:`reportgen.analysis.event_study.placebo_pvalue` (the function that gives the C4
-    primary's p-value) of the mean CAR after the real events against the placebo means;
+    primary's p-value; computed by :func:`~reportgen.analysis.event_study.placebo_upper_pvalue`,
+    which it calls, for a chunk of paths at a time) of the mean CAR after the real events against the placebo means;
     ``reject`` (E, n_sim) ``p <= alpha``; ``failed``.
 
     Notes
@@ -676,9 +677,11 @@ def simulate_placebo_design(
     w_null = M.T @ wcar
     pv = np.empty((effects.size, n_sim))
     for k, eff in enumerate(effects):
-        null_k = null0 + eff * w_null[None, :]
+        shift = eff * w_null
         real_k = real0 + eff * w_real
-        pv[k] = [placebo_pvalue(real_k[i], null_k[i])[0] for i in range(n_sim)]
+        for s0 in range(0, n_sim, PATH_CHUNK):  # the upper p-value of placebo_pvalue, path by path
+            sl = slice(s0, min(s0 + PATH_CHUNK, n_sim))
+            pv[k, sl] = placebo_upper_pvalue(real_k[sl], null0[sl] + shift)
     return {"reject": pv <= alpha + 1e-12, "pvalue": pv, "pvalue_dir": pv, "failed": 0}
 
 
