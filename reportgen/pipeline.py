@@ -109,12 +109,15 @@ BLAS_THREADS = 1
 thread per core in *each* process the small products got slower (leadlag 1.6 s alone, 3.2 s
 beside the regimes process, 1.8 s with one thread); and the GARCH fits' last digits depend on
 the thread count (4th decimal of some parameters), so a fixed count gives the same numbers on a
-2-core laptop and a 64-core server."""
+2-core laptop and a 64-core server. NumPy and SciPy each bring their own OpenBLAS; SciPy's is
+loaded before the limit is set, or a build that first imports SciPy inside the limit would run it
+with a thread per core (two builds in one process then differed in the 7th digit)."""
 
 
 def run_analyses(bundle: DataBundle, cfg: Config, progress: Progress = _noop) -> dict:
     """Every analysis family, in a fixed order, with :data:`BLAS_THREADS` BLAS threads. The
     self-check sees the other results."""
+    import scipy.linalg  # noqa: F401  (loads SciPy's own OpenBLAS now, so the limit below covers it too)
     from threadpoolctl import threadpool_limits
 
     from reportgen.verdict.specs import claim_specs, families_to_run

@@ -10,6 +10,7 @@ import stat
 import pytest
 
 from reportgen.pipeline import previous_results, report_month, utc_now
+from tests.conftest import ROOT
 from reportgen.report.output import report_folder_name, write_folder_atomically
 
 
@@ -122,3 +123,38 @@ def test_analyses_run_with_one_blas_thread_here_and_in_the_forked_process(config
     assert results["regimes"].reason == "regimes [1]"  # computed in the forked process
     assert all(v == [1] for v in seen.values()) and "events" in seen
     assert blas_threads() == before
+
+
+def test_scipys_own_blas_is_limited_too_even_when_first_loaded_by_a_family(tmp_path):
+    """NumPy and SciPy ship separate OpenBLAS libraries; a build whose first SciPy import
+    happens inside a family must still run SciPy's with one thread (two builds in one process
+    once differed in the 7th digit of the GARCH fits because of this)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, numpy\n"
+        "assert 'scipy' not in sys.modules\n"
+        "from reportgen import pipeline\n"
+        "from reportgen.analysis.common import NotTestable\n"
+        "from reportgen.config import load_config\n"
+        "seen = []\n"
+        "def family(name, bundle, cfg, extra=None):\n"
+        "    import scipy.optimize\n"
+        "    from threadpoolctl import threadpool_info\n"
+        "    seen.append(sorted((i['filepath'].rsplit('/', 1)[-1], i['num_threads']) for i in threadpool_info()))\n"
+        "    return NotTestable(reason='x')\n"
+        "pipeline.run_family = family\n"
+        f"cfg = load_config({str(ROOT / 'config.toml')!r})\n"
+        "import dataclasses\n"
+        "cfg = dataclasses.replace(cfg, analysis=dataclasses.replace(cfg.analysis, n_jobs=1))\n"
+        "pipeline.run_analyses(None, cfg)\n"
+        "libs = seen[0]\n"
+        "assert len(libs) >= 2 and all(n == 1 for _, n in libs), libs\n"
+        "print('ok', len(libs))\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "ok"
