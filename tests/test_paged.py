@@ -28,7 +28,7 @@ def test_plan_cuts_at_chapters_and_balances_the_later_groups():
     parts = paged.plan_parts(body)
     assert [p.heading for p in parts] == ["", "", ""]
     assert parts[0].html == head  # the heading and contents alone
-    assert parts[1].html == chapter("a", 5) + chapter("b", 95)  # 100 rows against 10 + 10 + 80
+    assert parts[1].html == chapter("a", 5) + chapter("b", 95)  # 100 rows against 10 + 10 + 80 (layout dominates)
     assert parts[2].html == chapter("c", 10) + chapter("d", 10) + chapter("e", 80)
     assert "".join(p.html for p in parts) == body
     whole = paged.with_part_breaks(body)
@@ -47,11 +47,15 @@ def test_a_part_may_start_at_a_cut_inside_a_chapter_and_carries_its_heading():
     assert parts[1].heading == ""
 
 
-def test_balanced_cut_minimises_the_largest_group():
-    assert paged._balanced_cut([5, 1, 1, 1, 5], 2) == [0, 2]  # {5,1} {1,1,5}: max 7
-    assert paged._balanced_cut([1, 1, 1, 10], 2) == [0, 3]
-    assert paged._balanced_cut([3, 3, 3], 3) == [0, 1, 2]
-    assert paged._balanced_cut([4], 2) == [0]
+def test_balanced_cut_minimises_the_slowest_layout_plus_the_slowest_drawing():
+    flat = [(c, 0.0) for c in (5, 1, 1, 1, 5)]
+    assert paged._balanced_cut(flat, 2) == [0, 2]  # {5,1} {1,1,5}: max 7
+    assert paged._balanced_cut([(1, 0), (1, 0), (1, 0), (10, 0)], 2) == [0, 3]
+    assert paged._balanced_cut([(3, 0)] * 3, 3) == [0, 1, 2]
+    assert paged._balanced_cut([(4, 0)], 2) == [0]
+    # cut at 2: max(4, 4) + max(6, 0) = 10 beats cutting at 1 or 3 (6 + 6 = 12)
+    assert paged._balanced_cut([(2, 6), (2, 0), (2, 0), (2, 0)], 2) == [0, 2]
+    assert paged._balanced_cut([(2, 3), (2, 3), (2, 0), (2, 0)], 2) == [0, 1]  # 6 + 3 = 9 < 4 + 6 = 10
 
 
 def test_short_bodies_are_one_part():
@@ -70,8 +74,9 @@ def test_links_to_other_parts_become_marker_urls():
 
 
 def test_chapter_cost_counts_cells_text_and_figures():
-    assert paged.chapter_cost("<table><tr><td>a</td><th>b</th></tr></table>") == 2 + 2 / 27
-    assert paged.chapter_cost("<svg><text>many words here</text></svg>") == 120
+    layout, drawing = paged.chapter_cost("<table><tr><td>a</td><th>b</th></tr></table>")
+    assert layout == pytest.approx(2 * 0.55 + 2 * 0.031) and drawing == pytest.approx(2 * 0.017 + 2 * 0.012)
+    assert paged.chapter_cost("<svg><text>many words here</text></svg>") == (39, 87)
 
 
 # --------------------------------------------------------------------------- real renders

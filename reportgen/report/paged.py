@@ -71,14 +71,17 @@ _BLOCK = re.compile(f'(?={re.escape(CUT)})|(?={CHAPTER.pattern})')
 # --------------------------------------------------------------------------- the plan
 
 
-def chapter_cost(html: str) -> float:
-    """Layout and drawing cost of a piece of body in WeasyPrint, in rough milliseconds:
-    1 per table cell, 1 per 27 characters of text, 120 per figure. (Least squares over the
-    ten chapters of the 2026-08 appendix, each rendered alone: from 0.1 s for 1.6 k
-    characters to 8.3 s for 4,857 cells, 80 k characters and 3 figures.)"""
+def chapter_cost(html: str) -> tuple[float, float]:
+    """WeasyPrint's cost of a piece of body in milliseconds, as ``(layout, drawing)``: the
+    layout (``render``) costs 0.55 per table cell, 0.031 per character of text and 39 per
+    figure; drawing the PDF (``write_pdf``) 0.017, 0.012 and 87. (Least squares over the 20
+    blocks of the 2026-08 appendix, each rendered alone, warm: 12.2 s of layout, 4.3 s of
+    drawing.) The two are kept apart because the parts wait for each other between them
+    (:func:`_numbered_margin_boxes`)."""
     figures = len(_SVG.findall(html))
     rest = _SVG.sub("", html)
-    return len(_CELL.findall(rest)) + len(_TAG.sub("", rest)) / 27 + 120 * figures
+    cells, chars = len(_CELL.findall(rest)), len(_TAG.sub("", rest))
+    return 0.55 * cells + 0.031 * chars + 39 * figures, 0.017 * cells + 0.012 * chars + 87 * figures
 
 
 def split_chapters(body: str) -> tuple[str, tuple[str, ...]]:
@@ -92,29 +95,33 @@ def split_chapters(body: str) -> tuple[str, tuple[str, ...]]:
     return body[:starts[0]], tuple(rest[a:b] for a, b in zip(bounds, bounds[1:] + [len(rest)]) if rest[a:b])
 
 
-def _balanced_cut(costs: Sequence[float], groups: int) -> list[int]:
-    """Start indices of ``groups`` contiguous, non-empty groups minimising the largest
-    group's cost (exhaustive over cut points; a document has a dozen chapters)."""
+def _balanced_cut(costs: Sequence[tuple[float, float]], groups: int) -> list[int]:
+    """Start indices of ``groups`` contiguous, non-empty groups of blocks minimising the
+    finish time of parts rendered side by side: the slowest layout plus the slowest drawing
+    (every part waits for the others' page counts in between). Exhaustive over cut points
+    (a document has a few dozen blocks); ties go to the earliest cuts."""
     n = len(costs)
     if groups <= 1 or n <= 1:
         return [0]
     groups = min(groups, n)
-    prefix = [0.0]
-    for c in costs:
-        prefix.append(prefix[-1] + c)
+    layout, drawing = [0.0], [0.0]
+    for a, b in costs:
+        layout.append(layout[-1] + a)
+        drawing.append(drawing[-1] + b)
     best: tuple[float, list[int]] | None = None
 
-    def search(start: int, left: int, cuts: list[int], worst: float) -> None:
+    def search(start: int, left: int, cuts: list[int], lay: float, draw: float) -> None:
         nonlocal best
         if left == 1:
-            worst = max(worst, prefix[n] - prefix[start])
-            if best is None or worst < best[0] - 1e-9:
-                best = (worst, cuts)
+            finish = max(lay, layout[n] - layout[start]) + max(draw, drawing[n] - drawing[start])
+            if best is None or finish < best[0] - 1e-9:
+                best = (finish, cuts)
             return
         for stop in range(start + 1, n - left + 2):
-            search(stop, left - 1, cuts + [stop], max(worst, prefix[stop] - prefix[start]))
+            search(stop, left - 1, cuts + [stop], max(lay, layout[stop] - layout[start]),
+                   max(draw, drawing[stop] - drawing[start]))
 
-    search(0, groups, [0], 0.0)
+    search(0, groups, [0], 0.0, 0.0)
     return best[1]
 
 
