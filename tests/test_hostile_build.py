@@ -424,9 +424,9 @@ def small_project(project, tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "run_analyses", cached)
     import reportgen.report.render as render
 
-    monkeypatch.setattr(render, "html_to_pdf", lambda html: b"%PDF-fake", raising=False)
-    monkeypatch.setattr(render, "pdfs", lambda htmls, parallel=True: {n: b"%PDF-fake " + n.encode() for n in htmls},
-                        raising=False)
+    monkeypatch.setattr(render, "html_to_pdf", lambda html: b"%PDF-fake note")
+    monkeypatch.setattr(render.PagedDocument, "pdf", lambda self, parallel, meanwhile=None: (
+        b"%PDF-fake appendix", meanwhile() if meanwhile is not None else None))
     return project
 
 
