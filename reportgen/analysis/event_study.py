@@ -440,7 +440,8 @@ def hac_dummy_test(crypto: pd.Series, event_dates, horizon: int, start=None, min
     -------
     dict with coef, se, t, p_one (H1: coef > 0), p_two, nobs, start, end.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     from reportgen.data.align import sample
 
@@ -454,8 +455,8 @@ def hac_dummy_test(crypto: pd.Series, event_dates, horizon: int, start=None, min
         raise InsufficientDataError(
             f"need {min_events} event months inside the {horizon}-month return sample for a HAC test; have {int(d.sum())}"
         )
-    X = sm.add_constant(d.to_numpy())
-    res = sm.OLS(y.to_numpy(), X).fit(cov_type="HAC", cov_kwds={"maxlags": max(horizon - 1, 0)})
+    X = add_constant(d.to_numpy())
+    res = OLS(y.to_numpy(), X).fit(cov_type="HAC", cov_kwds={"maxlags": max(horizon - 1, 0)})
     t = float(res.tvalues[1])
     return {
         "coef": float(res.params[1]), "se": float(res.bse[1]), "t": t,

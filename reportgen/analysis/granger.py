@@ -421,17 +421,17 @@ def wild_bootstrap_granger_reference(
     X: np.ndarray, Y: np.ndarray, cols: np.ndarray, draws: np.ndarray
 ) -> tuple[float, float, np.ndarray]:
     """Loop implementation of :func:`wild_bootstrap_granger` with statsmodels (for tests)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     R = np.zeros((cols.size, X.shape[1]))
     R[np.arange(cols.size), cols] = 1.0
-    stat = float(np.squeeze(sm.OLS(Y, X).fit(cov_type="HC3").f_test(R).fvalue))
+    stat = float(np.squeeze(OLS(Y, X).fit(cov_type="HC3").f_test(R).fvalue))
     keep = np.setdiff1d(np.arange(X.shape[1]), cols)
-    res_r = sm.OLS(Y, X[:, keep]).fit()
+    res_r = OLS(Y, X[:, keep]).fit()
     boot = np.empty(draws.shape[0])
     for i, eta in enumerate(np.asarray(draws, dtype=float)):
         ystar = res_r.fittedvalues + res_r.resid * eta
-        boot[i] = float(np.squeeze(sm.OLS(ystar, X).fit(cov_type="HC3").f_test(R).fvalue))
+        boot[i] = float(np.squeeze(OLS(ystar, X).fit(cov_type="HC3").f_test(R).fvalue))
     pvalue = (1.0 + np.sum(boot >= stat)) / (boot.size + 1.0)
     return stat, float(pvalue), boot
 

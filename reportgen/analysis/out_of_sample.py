@@ -109,12 +109,12 @@ def expanding_forecasts(y: np.ndarray, X: np.ndarray, horizon: int, min_train: i
 
 def clark_west(y: np.ndarray, f_bench: np.ndarray, f_model: np.ndarray, horizon: int) -> tuple[float, float]:
     """Clark-West MSPE-adjusted statistic with Newey-West (h-1 lags) errors; one-sided p."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     f = (y - f_bench) ** 2 - ((y - f_model) ** 2 - (f_bench - f_model) ** 2)
     if np.allclose(f, f[0]):
         return 0.0, 0.5
-    res = sm.OLS(f, np.ones_like(f)).fit(cov_type="HAC", cov_kwds={"maxlags": max(horizon - 1, 0)})
+    res = OLS(f, np.ones_like(f)).fit(cov_type="HAC", cov_kwds={"maxlags": max(horizon - 1, 0)})
     t = float(res.tvalues[0])
     return t, float(stats.norm.sf(t))
 

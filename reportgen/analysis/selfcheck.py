@@ -465,7 +465,7 @@ def granger_pvalues_reference(y: np.ndarray, x: np.ndarray, lags: int) -> tuple[
 
     Same design as :func:`reportgen.analysis.granger.granger_design` (constant, y lags, x lags).
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     y = np.atleast_2d(y)
     x = np.atleast_2d(x)
@@ -474,7 +474,7 @@ def granger_pvalues_reference(y: np.ndarray, x: np.ndarray, lags: int) -> tuple[
         Y, X, cols = granger_design(y[b], x[b], lags)
         R = np.zeros((lags, X.shape[1]))
         R[np.arange(lags), cols] = 1.0
-        f = sm.OLS(Y, X).fit(cov_type="HC3").f_test(R)
+        f = OLS(Y, X).fit(cov_type="HC3").f_test(R)
         stat[b], pval[b] = float(np.squeeze(f.fvalue)), float(np.squeeze(f.pvalue))
     return stat, pval
 

@@ -865,7 +865,7 @@ def _scan_stats(Y: np.ndarray, trim: float, L: int) -> tuple[np.ndarray, np.ndar
 
 def sup_wald_reference(y: np.ndarray, trim: float, L: int) -> tuple[float, int]:
     """Loop over statsmodels OLS fits (one per candidate break): the reference for :func:`_scan_stats`."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     y = np.asarray(y, dtype=float)
     T = y.size
@@ -874,7 +874,7 @@ def sup_wald_reference(y: np.ndarray, trim: float, L: int) -> tuple[float, int]:
     best_k, best_ssr, best_res = None, np.inf, None
     for k in range(k_lo, k_hi + 1):
         X = np.column_stack([np.ones(T), (np.arange(T) >= k).astype(float)])
-        res = sm.OLS(y, X).fit()
+        res = OLS(y, X).fit()
         if res.ssr < best_ssr - 1e-12:
             best_k, best_ssr, best_res = k, res.ssr, res.resid
     u = best_res
