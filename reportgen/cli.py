@@ -92,7 +92,7 @@ def clean_errors(func):
             sys.exit(130)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as exc:  # noqa: BLE001 - the one top-level catch-all, by design
+        except Exception as exc:  # noqa: BLE001 - the one top-level catch-all, by design  # noqa: broad
             path = write_crash_log(exc)
             where = f"details in {path}" if path else "no log file could be written"
             console.print(f"[bold red]error:[/] internal error, please report; {escape(where)}")

@@ -223,7 +223,7 @@ def fetch_yfinance(series: SeriesConfig, start: dt.date, now: dt.datetime, histo
         with quiet_yfinance():
             raw = history(series.symbol, start=start.isoformat(), interval="1d", auto_adjust=True,
                           actions=False, timeout=20)
-    except Exception as exc:  # yfinance raises many types; classify, keep the reason, drop the traceback
+    except Exception as exc:  # yfinance raises many types; classify, keep the reason, drop the traceback  # noqa: broad
         LOG.debug("yfinance %s failed", series.symbol, exc_info=True)
         raise classify_yfinance_error(exc, series.symbol) from None
     return normalise_yfinance_frame(raw, series.symbol, now)

@@ -2,10 +2,10 @@
 
 WeasyPrint lays a document out page after page in one process (pure Python, so one core).
 The appendix is long (about 70 pages, 130 tables): alone it took 16 s of the build. Here
-its body is cut at chapter boundaries into a fixed plan of parts (:func:`plan_parts`):
-part 0 (the heading, the contents and the first chapter) and two groups of chapters of
-about equal layout cost. Each group starts on a new page in every mode, so the pages do
-not depend on how the parts are rendered.
+its body is cut into a fixed plan of parts (:func:`plan_parts`): part 0 (the heading and
+the contents) and two runs of chapters of about equal cost, cut at a chapter or at a
+:data:`CUT` mark of the templates. Each run starts on a new page in every mode, so the
+pages do not depend on how the parts are rendered.
 
 What ties the parts together, and how:
 
@@ -24,9 +24,10 @@ What ties the parts together, and how:
   documents (``note.pdf``) become relative ``GoToR`` actions. The outline (bookmarks) is
   rebuilt from every part's headings with their levels.
 
-:func:`render_parts` renders the plan in one process (``parallel=False``) or in forked
-processes; both give the same pages, the same text on every page, the same links and
-outline (``tests/test_paged.py`` compares them). Same HTML, same bytes.
+:func:`render_parts` renders the parts in forked processes, or (``parallel=False``) the
+document in one piece with the same page breaks; both give the same pages, the same text on
+every page, the same links and outline (``tests/test_paged.py`` compares them). Same HTML,
+same bytes.
 """
 
 from __future__ import annotations
@@ -419,11 +420,7 @@ def _receive(pipe, what: str):
 
 
 def _worker(pipe, html: str, base_url: Path) -> None:  # pragma: no cover (child process)
-    import logging
     import traceback
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
 
     def numbering(pages: int) -> tuple[int, int]:
         pipe.send(("pages", pages))
@@ -435,7 +432,7 @@ def _worker(pipe, html: str, base_url: Path) -> None:  # pragma: no cover (child
     except BaseException as exc:  # the parent raises it as a BuildError
         try:
             pipe.send(("error", f"PDF rendering failed: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
-        except Exception:
+        except OSError:  # the parent closed its end: it failed first and reports that
             pass
     finally:
         pipe.close()

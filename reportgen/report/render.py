@@ -6,9 +6,11 @@ through :mod:`reportgen.report.filters`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +75,20 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
 def render_html(context: dict, env: jinja2.Environment | None = None, template: str = "report.html") -> str:
     """Render the report to HTML text."""
-    env = env or make_environment()
+    return _render(env or make_environment(), template, context)
+
+
+@contextlib.contextmanager
+def _pdf_failures():
+    """WeasyPrint quiet below errors, and any failure inside as one :class:`BuildError`
+    ("PDF rendering failed: ...")."""
+    _quiet_weasyprint()
     try:
-        return env.get_template(template).render(**context)
-    except jinja2.TemplateError as exc:
-        raise BuildError(f"template error in {getattr(exc, 'name', template)}: {exc}") from None
+        yield
+    except BuildError:
+        raise
+    except Exception as exc:  # weasyprint has no single exception type  # noqa: broad
+        raise BuildError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
 
 
 def html_to_pdf(html: str, base_url: Path = TEMPLATES_DIR) -> bytes:
@@ -85,14 +96,9 @@ def html_to_pdf(html: str, base_url: Path = TEMPLATES_DIR) -> bytes:
     documents made relative, see :func:`reportgen.report.paged.stitch`)."""
     from reportgen.report import paged
 
-    _quiet_weasyprint()
-    try:
+    with _pdf_failures():
         part = paged.render_part(html, base_url, lambda pages: (0, pages))
         return paged.stitch([part], _title(html))
-    except BuildError:
-        raise
-    except Exception as exc:  # weasyprint has no single exception type
-        raise BuildError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
 
 
 def preload_pdf_engine() -> None:
@@ -125,7 +131,7 @@ class PagedDocument:
 
     whole: str
     parts: tuple[str, ...]
-    first: object  # Callable[[dict], str]
+    first: Callable[[dict], str]
 
     def pdf(self, parallel: bool, meanwhile=None) -> tuple[bytes, object]:
         """PDF bytes, in parts on several cores when ``parallel``, else in one piece; and the
@@ -135,21 +141,12 @@ class PagedDocument:
         if not parallel or not self.parts:
             extra = meanwhile() if meanwhile is not None else None
             return html_to_pdf(self.whole), extra
-        _quiet_weasyprint()
-        try:
+        with _pdf_failures():  # the forked workers inherit the quiet loggers
             return paged.render_parts(self.whole, self.parts, self.first, TEMPLATES_DIR, _title(self.whole),
                                       parallel=True, meanwhile=meanwhile)
-        except BuildError:
-            raise
-        except Exception as exc:  # weasyprint has no single exception type
-            raise BuildError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- two documents
-
-DOCUMENTS = ("note.pdf", "appendix.pdf", "report.html")
-"""What :func:`render_documents` writes: the note and the appendix as PDFs, both as one
-screen document in HTML."""
 
 _FIGURE = re.compile(r"<figure\b([^>]*)>(.*?)</figure>", re.S)
 _TABLE = re.compile(r'<table\b([^>]*\bclass="[^"]*\bdata\b[^"]*"[^>]*)>')
@@ -293,7 +290,6 @@ class PendingDocuments:
                  parallel: bool):
         self._files = files
         self._note, self._appendix = note_html, appendix
-        self._parallel = parallel
         self._process = self._conn = None
         if note_html is not None and parallel and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
