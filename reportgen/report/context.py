@@ -94,9 +94,8 @@ def _draw(job: str) -> dict[str, str]:
 
     module, arg = _JOBS[job]
     mod = importlib.import_module(module)
-    family = job.split("-", 1)[0] if job.startswith("note-") else job
-    name_of = (lambda name: f"note-{name}") if family == "note" else (lambda name: f"{family}-{name}")
-    return {name: finalize_svg(svg, name_of(name), _alt(family, name, mod))
+    family = "note" if job.startswith("note-") else job
+    return {name: finalize_svg(svg, f"{family}-{name}", _alt(family, name, mod))
             for name, svg in mod.figures(arg).items()}
 
 
